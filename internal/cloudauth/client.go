@@ -1,0 +1,259 @@
+// Package cloudauth is a client for the GetStatus API of Alibaba Cloud's real-person
+// verification service: it signs each request with RPC signature 1.0, retries what can be
+// retried, and reads the answer strictly, so that a ticket is reported as passed only when
+// the service said so.
+package cloudauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aliyun/credentials-go/credentials/providers"
+	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// APIVersion is the GetStatus version the client speaks: the current one, and the one that
+// reports AuthorityComparisonScore.
+const APIVersion = "2018-09-16"
+
+// DefaultEndpoint is the service's one public endpoint.
+const DefaultEndpoint = "https://cloudauth.aliyuncs.com"
+
+// LogSubsystem names the tflog subsystem the client logs under.
+const LogSubsystem = "cloudauth"
+
+// Default backoff between attempts: exponential from DefaultBackoffBase, capped at
+// DefaultBackoffCap, each wait drawn at random from its upper half.
+const (
+	DefaultBackoffBase = 500 * time.Millisecond
+	DefaultBackoffCap  = 8 * time.Second
+)
+
+// Config holds what a Client needs. Credentials and HTTPClient are required.
+type Config struct {
+	// Endpoint is the service's base URL, scheme included. Empty means DefaultEndpoint.
+	Endpoint string
+	// RegionID is sent as RegionId.
+	RegionID string
+	// Credentials supplies the keys each attempt is signed with, fetched anew per attempt
+	// so that temporary credentials can be refreshed.
+	Credentials providers.CredentialsProvider
+	// HTTPClient carries every request; share one so connections are reused.
+	HTTPClient *http.Client
+	// MaxRetries is how many times a retryable failure is retried.
+	MaxRetries int
+	// RequestTimeout bounds each attempt. Zero means no bound beyond the context's.
+	RequestTimeout time.Duration
+	// UserAgent is sent as the User-Agent header.
+	UserAgent string
+	// BackoffBase and BackoffCap shape the wait between attempts; zero means the default.
+	BackoffBase time.Duration
+	BackoffCap  time.Duration
+	// Now and Nonce supply the Timestamp and SignatureNonce; nil means the clock and a
+	// random UUID.
+	Now   func() time.Time
+	Nonce func() string
+}
+
+// Client calls GetStatus. It is safe for concurrent use.
+type Client struct {
+	cfg      Config
+	endpoint string
+}
+
+// NewClient returns a client for cfg.
+func NewClient(cfg Config) (*Client, error) {
+	if cfg.Credentials == nil {
+		return nil, errors.New("cloudauth: no credentials provider")
+	}
+	if cfg.HTTPClient == nil {
+		return nil, errors.New("cloudauth: no HTTP client")
+	}
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = DefaultEndpoint
+	}
+	if cfg.BackoffBase <= 0 {
+		cfg.BackoffBase = DefaultBackoffBase
+	}
+	if cfg.BackoffCap <= 0 {
+		cfg.BackoffCap = DefaultBackoffCap
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Nonce == nil {
+		cfg.Nonce = uuid.NewString
+	}
+
+	endpoint := strings.TrimRight(cfg.Endpoint, "/") + "/"
+
+	return &Client{cfg: cfg, endpoint: endpoint}, nil
+}
+
+// GetStatus returns where ticketID of scene biz stands. Retryable failures are retried up
+// to MaxRetries times, each attempt signed anew; a cancelled ctx stops at once.
+func (c *Client) GetStatus(ctx context.Context, biz, ticketID string) (*Status, error) {
+	ctx = tflog.NewSubsystem(ctx, LogSubsystem)
+	ctx = tflog.SubsystemSetField(ctx, LogSubsystem, "action", "GetStatus")
+	ctx = tflog.SubsystemSetField(ctx, LogSubsystem, "biz", biz)
+	ctx = tflog.SubsystemSetField(ctx, LogSubsystem, "ticket_id", ticketID)
+
+	for attempt := 1; ; attempt++ {
+		status, err := c.attempt(ctx, attempt, biz, ticketID)
+		if err == nil {
+			return status, nil
+		}
+
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("GetStatus stopped: %w", context.Cause(ctx))
+		}
+		if !retryable(ctx, err) {
+			return nil, err
+		}
+		if attempt > c.cfg.MaxRetries {
+			return nil, &RetriesExhaustedError{Attempts: attempt, Err: err}
+		}
+
+		wait := c.backoff(attempt)
+		tflog.SubsystemDebug(ctx, LogSubsystem, "retrying GetStatus", map[string]any{
+			"attempt": attempt, "wait_ms": wait.Milliseconds(), "error": err.Error(),
+		})
+
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, fmt.Errorf("GetStatus stopped: %w", context.Cause(ctx))
+		case <-timer.C:
+		}
+	}
+}
+
+// backoff returns the wait after the given failed attempt: half of the capped exponential
+// step plus a random part of the other half, so that clients do not retry in lockstep.
+func (c *Client) backoff(attempt int) time.Duration {
+	step := c.cfg.BackoffCap
+	if attempt < 30 {
+		step = min(c.cfg.BackoffBase<<(attempt-1), c.cfg.BackoffCap)
+	}
+
+	half := step / 2
+	return half + rand.N(half+1)
+}
+
+func (c *Client) attempt(ctx context.Context, attempt int, biz, ticketID string) (*Status, error) {
+	creds, err := c.cfg.Credentials.GetCredentials()
+	if err != nil {
+		return nil, &CredentialsError{Err: err}
+	}
+	if creds.AccessKeyId == "" || creds.AccessKeySecret == "" {
+		return nil, &CredentialsError{Err: errors.New("the access key id or secret is empty")}
+	}
+
+	params := map[string]string{
+		"Action":           "GetStatus",
+		"Version":          APIVersion,
+		"Format":           "JSON",
+		"RegionId":         c.cfg.RegionID,
+		"Biz":              biz,
+		"TicketId":         ticketID,
+		"AccessKeyId":      creds.AccessKeyId,
+		"SignatureMethod":  "HMAC-SHA1",
+		"SignatureVersion": "1.0",
+		"SignatureNonce":   c.cfg.Nonce(),
+		"Timestamp":        c.cfg.Now().UTC().Format(timestampLayout),
+	}
+	if creds.SecurityToken != "" {
+		params["SecurityToken"] = creds.SecurityToken
+	}
+	body := EncodeForm(params, SignRPC(http.MethodPost, params, creds.AccessKeySecret))
+
+	attemptCtx := ctx
+	if c.cfg.RequestTimeout > 0 {
+		var cancel context.CancelFunc
+		attemptCtx, cancel = context.WithTimeout(ctx, c.cfg.RequestTimeout)
+		defer cancel()
+	}
+
+	start := time.Now()
+	httpStatus, requestID, status, err := c.send(attemptCtx, body)
+	if err != nil && ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
+		err = &TransportError{Err: err, Timeout: c.cfg.RequestTimeout}
+	}
+
+	fields := map[string]any{
+		"attempt":     attempt,
+		"http_status": httpStatus,
+		"request_id":  requestID,
+		"duration_ms": time.Since(start).Milliseconds(),
+	}
+	if err != nil {
+		fields["error"] = err.Error()
+	}
+	tflog.SubsystemDebug(ctx, LogSubsystem, "called GetStatus", fields)
+
+	return status, err
+}
+
+// send posts one signed request and reads its answer. It returns the HTTP status and the
+// request id it saw, whatever the outcome, for the log.
+func (c *Client) send(ctx context.Context, body string) (int, string, *Status, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint,
+		strings.NewReader(body))
+	if err != nil {
+		return 0, "", nil, fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if c.cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", c.cfg.UserAgent)
+	}
+
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return 0, "", nil, &TransportError{Err: err}
+	}
+	defer resp.Body.Close()
+
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return resp.StatusCode, "", nil, &TransportError{Err: fmt.Errorf(
+			"reading the HTTP %d answer: %w", resp.StatusCode, err)}
+	}
+
+	contentType := resp.Header.Get("Content-Type")
+	if len(raw) > MaxResponseBytes {
+		return resp.StatusCode, "", nil, &MalformedResponseError{
+			HTTPStatus:  resp.StatusCode,
+			ContentType: contentType,
+			Reason:      fmt.Sprintf("the body is larger than %d bytes", MaxResponseBytes),
+		}
+	}
+
+	status, err := decodeStatus(resp.StatusCode, contentType, raw)
+	requestID := requestIDOf(status, err)
+
+	return resp.StatusCode, requestID, status, err
+}
+
+func requestIDOf(status *Status, err error) string {
+	var apiErr *APIError
+	var malformed *MalformedResponseError
+	switch {
+	case status != nil:
+		return status.RequestID
+	case errors.As(err, &apiErr):
+		return apiErr.RequestID
+	case errors.As(err, &malformed):
+		return malformed.RequestID
+	}
+
+	return ""
+}

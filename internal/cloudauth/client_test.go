@@ -1,0 +1,367 @@
+package cloudauth_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aliyun/credentials-go/credentials/providers"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
+
+	"github.com/cloudauth-oss/terraform-provider-cloudauth/internal/cloudauth"
+	"github.com/cloudauth-oss/terraform-provider-cloudauth/internal/mock"
+)
+
+const (
+	testKeyID    = "LTAI5tTestKeyId"
+	testSecret   = "test-secret-never-logged"
+	testSTSKeyID = "STS.NTestKeyId"
+	testSTSKey   = "sts-secret-never-logged"
+	testToken    = "sts-token-never-logged"
+	exampleBiz   = "RPBasic"
+	exampleTID   = "39ecf51e-2f81-4dc5-90ee-ff86125be683"
+	exampleData  = `{"SimilarityScore":93.12,"AuthorityComparisonScore":98.13,"StatusCode":1,` +
+		`"AuditConclusions":"不通过原因"}`
+)
+
+func newMock(t *testing.T, opts ...mock.Option) *mock.Server {
+	t.Helper()
+
+	server, err := mock.New(mock.Config{
+		Credentials: []mock.Credential{
+			{AccessKeyID: testKeyID, AccessKeySecret: testSecret},
+			{AccessKeyID: testSTSKeyID, AccessKeySecret: testSTSKey, SecurityToken: testToken},
+		},
+		Fixtures: []mock.Fixture{
+			{Biz: exampleBiz, TicketID: exampleTID, Data: []byte(exampleData)},
+		},
+	}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(server.Close)
+
+	return server
+}
+
+func staticAK(t *testing.T, id, secret string) providers.CredentialsProvider {
+	t.Helper()
+
+	p, err := providers.NewStaticAKCredentialsProviderBuilder().
+		WithAccessKeyId(id).WithAccessKeySecret(secret).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	return p
+}
+
+func newClient(t *testing.T, server *mock.Server, edit func(*cloudauth.Config)) *cloudauth.Client {
+	t.Helper()
+
+	cfg := cloudauth.Config{
+		Endpoint:    server.URL,
+		RegionID:    "cn-hangzhou",
+		Credentials: staticAK(t, testKeyID, testSecret),
+		HTTPClient:  &http.Client{},
+		MaxRetries:  3,
+		BackoffBase: time.Millisecond,
+		BackoffCap:  4 * time.Millisecond,
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+
+	client, err := cloudauth.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	return client
+}
+
+func TestClient_GetStatus_documentedExample(t *testing.T) {
+	fixed := time.Date(2026, 12, 4, 8, 30, 5, 0, time.FixedZone("CST", 8*3600))
+	server := newMock(t, mock.WithClock(func() time.Time { return fixed }))
+	client := newClient(t, server, func(c *cloudauth.Config) {
+		c.Now = func() time.Time { return fixed }
+		c.Nonce = func() string { return "nonce-1" }
+		c.UserAgent = "test-agent/1"
+	})
+
+	status, err := client.GetStatus(context.Background(), exampleBiz, exampleTID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if status.StatusCode != 1 || !status.Passed() ||
+		*status.SimilarityScore != "93.12" || *status.AuthorityComparisonScore != "98.13" ||
+		*status.AuditConclusions != "不通过原因" || status.RequestID == "" {
+		t.Errorf("status %+v", status)
+	}
+
+	reqs := server.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want 1", len(reqs))
+	}
+	got := reqs[0]
+	want := map[string]string{
+		"Action": "GetStatus", "Version": "2018-09-16", "Format": "JSON",
+		"RegionId": "cn-hangzhou", "Biz": exampleBiz, "TicketId": exampleTID,
+		"AccessKeyId": testKeyID, "SignatureMethod": "HMAC-SHA1", "SignatureVersion": "1.0",
+		"SignatureNonce": "nonce-1", "Timestamp": "2026-12-04T00:30:05Z",
+	}
+	signature := got.Params["Signature"]
+	delete(got.Params, "Signature")
+	if len(got.Params) != len(want) {
+		t.Errorf("sent %d parameters %v, want %v", len(got.Params), got.Params, want)
+	}
+	for name, value := range want {
+		if got.Params[name] != value {
+			t.Errorf("%s = %q, want %q", name, got.Params[name], value)
+		}
+	}
+	if wantSig := mock.Signature(mock.StringToSign("POST", want), testSecret); signature != wantSig {
+		t.Errorf("Signature = %q, want %q", signature, wantSig)
+	}
+	if got.Method != http.MethodPost ||
+		got.Header.Get("Content-Type") != "application/x-www-form-urlencoded" ||
+		got.Header.Get("User-Agent") != "test-agent/1" || got.Code != "" {
+		t.Errorf("request %s %v, answered %q", got.Method, got.Header, got.Code)
+	}
+}
+
+func TestClient_GetStatus_securityTokenOnlyWithSTS(t *testing.T) {
+	server := newMock(t)
+	sts, err := providers.NewStaticSTSCredentialsProviderBuilder().WithAccessKeyId(testSTSKeyID).
+		WithAccessKeySecret(testSTSKey).WithSecurityToken(testToken).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(t, server, func(c *cloudauth.Config) { c.Credentials = sts })
+
+	if _, err := client.GetStatus(context.Background(), exampleBiz, exampleTID); err != nil {
+		t.Fatal(err)
+	}
+
+	reqs := server.Requests()
+	if token, ok := reqs[0].Params["SecurityToken"]; !ok || token != testToken {
+		t.Errorf("SecurityToken = %q (sent %v), want %q", token, ok, testToken)
+	}
+}
+
+func TestClient_GetStatus_retriesWithFreshNonces(t *testing.T) {
+	server := newMock(t)
+	if err := server.Inject(
+		mock.Fault{Kind: mock.FaultThrottle, Times: 2},
+		mock.Fault{Kind: mock.FaultUnavailable, Times: 1},
+		mock.Fault{Kind: mock.FaultReset, Times: 1},
+		mock.Fault{Kind: mock.FaultTruncate, Times: 1},
+		mock.Fault{Kind: mock.FaultError, Code: "Error.InternalError", Times: 1},
+	); err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(t, server, func(c *cloudauth.Config) { c.MaxRetries = 6 })
+
+	status, err := client.GetStatus(context.Background(), exampleBiz, exampleTID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status.StatusCode != 1 || *status.SimilarityScore != "93.12" {
+		t.Errorf("status %+v", status)
+	}
+
+	reqs := server.Requests()
+	wantFaults := []mock.FaultKind{mock.FaultThrottle, mock.FaultThrottle,
+		mock.FaultUnavailable, mock.FaultReset, mock.FaultTruncate, mock.FaultError, ""}
+	if len(reqs) != len(wantFaults) {
+		t.Fatalf("%d requests, want %d", len(reqs), len(wantFaults))
+	}
+	nonces, stamps := map[string]bool{}, map[string]bool{}
+	for i, req := range reqs {
+		if req.Fault != wantFaults[i] {
+			t.Errorf("request %d fault %q, want %q", i, req.Fault, wantFaults[i])
+		}
+		nonce := req.Params["SignatureNonce"]
+		if nonces[nonce] {
+			t.Errorf("request %d reuses nonce %s", i, nonce)
+		}
+		nonces[nonce] = true
+		stamps[req.Params["Signature"]] = true
+	}
+	if len(stamps) != len(reqs) {
+		t.Errorf("%d distinct signatures over %d attempts", len(stamps), len(reqs))
+	}
+}
+
+func TestClient_GetStatus_retriesExhausted(t *testing.T) {
+	server := newMock(t)
+	if err := server.Inject(mock.Fault{Kind: mock.FaultUnavailable}); err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(t, server, func(c *cloudauth.Config) { c.MaxRetries = 2 })
+
+	_, err := client.GetStatus(context.Background(), exampleBiz, exampleTID)
+
+	var exhausted *cloudauth.RetriesExhaustedError
+	var apiErr *cloudauth.APIError
+	if !errors.As(err, &exhausted) || exhausted.Attempts != 3 || !errors.As(err, &apiErr) ||
+		apiErr.Code != "ServiceUnavailable" || apiErr.HTTPStatus != 503 {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(server.Requests()); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+}
+
+func TestClient_GetStatus_permanentErrorsNotRetried(t *testing.T) {
+	cases := []struct {
+		name   string
+		biz    string
+		secret string
+		code   string
+	}{
+		{"wrong secret", exampleBiz, "wrong", "SignatureDoesNotMatch"},
+		{"unknown scene", "NoSuchScene", testSecret, "InvalidParam.InvalidBiz"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			server := newMock(t)
+			client := newClient(t, server, func(c *cloudauth.Config) {
+				c.Credentials = staticAK(t, testKeyID, tc.secret)
+			})
+
+			_, err := client.GetStatus(context.Background(), tc.biz, exampleTID)
+
+			var apiErr *cloudauth.APIError
+			if !errors.As(err, &apiErr) || apiErr.Code != tc.code {
+				t.Fatalf("err = %v, want code %s", err, tc.code)
+			}
+			if n := len(server.Requests()); n != 1 {
+				t.Errorf("%d requests, want 1", n)
+			}
+		})
+	}
+}
+
+func TestClient_GetStatus_cancelStopsAtOnce(t *testing.T) {
+	server := newMock(t)
+	if err := server.Inject(mock.Fault{Kind: mock.FaultDelay, Delay: mock.Duration(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(t, server, nil)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := client.GetStatus(ctx, exampleBiz, exampleTID)
+
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("returned after %s, want under a second", elapsed)
+	}
+	if n := len(server.Requests()); n != 1 {
+		t.Errorf("%d requests, want 1 (no retry after cancel)", n)
+	}
+}
+
+func TestClient_GetStatus_requestTimeoutPerAttempt(t *testing.T) {
+	server := newMock(t)
+	if err := server.Inject(mock.Fault{Kind: mock.FaultDelay, Times: 1,
+		Delay: mock.Duration(5 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(t, server, func(c *cloudauth.Config) {
+		c.RequestTimeout = 200 * time.Millisecond
+		c.MaxRetries = 0
+	})
+
+	_, err := client.GetStatus(context.Background(), exampleBiz, exampleTID)
+
+	var transport *cloudauth.TransportError
+	if !errors.As(err, &transport) || transport.Timeout != 200*time.Millisecond {
+		t.Fatalf("err = %v, want a TransportError naming the 200ms timeout", err)
+	}
+	if !strings.Contains(err.Error(), "request timeout of 200ms") {
+		t.Errorf("error %q does not name the limit", err)
+	}
+}
+
+func TestClient_GetStatus_bodyOverLimitRefused(t *testing.T) {
+	server := newMock(t)
+	huge := `{"Data":{"StatusCode":1},"Success":true,"Pad":"` +
+		strings.Repeat("x", cloudauth.MaxResponseBytes) + `"}`
+	if err := server.Inject(mock.Fault{Kind: mock.FaultBody, Body: huge,
+		ContentType: "application/json"}); err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(t, server, nil)
+
+	_, err := client.GetStatus(context.Background(), exampleBiz, exampleTID)
+
+	var malformed *cloudauth.MalformedResponseError
+	if !errors.As(err, &malformed) || !strings.Contains(malformed.Reason, "larger than 1048576") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(server.Requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+func TestClient_GetStatus_logsEachAttemptWithoutSecrets(t *testing.T) {
+	server := newMock(t)
+	if err := server.Inject(mock.Fault{Kind: mock.FaultThrottle, Times: 1}); err != nil {
+		t.Fatal(err)
+	}
+	sts, err := providers.NewStaticSTSCredentialsProviderBuilder().WithAccessKeyId(testSTSKeyID).
+		WithAccessKeySecret(testSTSKey).WithSecurityToken(testToken).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(t, server, func(c *cloudauth.Config) { c.Credentials = sts })
+
+	var buf bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &buf)
+	if _, err := client.GetStatus(ctx, exampleBiz, exampleTID); err != nil {
+		t.Fatal(err)
+	}
+
+	entries, err := tflogtest.MultilineJSONDecode(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls []map[string]any
+	for _, e := range entries {
+		if e["@message"] == "called GetStatus" {
+			calls = append(calls, e)
+		}
+	}
+	if len(calls) != 2 {
+		t.Fatalf("%d 'called GetStatus' lines, want 2:\n%s", len(calls), buf.String())
+	}
+	for i, want := range []float64{400, 200} {
+		c := calls[i]
+		if c["@module"] != "provider.cloudauth" || c["@level"] != "debug" ||
+			c["action"] != "GetStatus" || c["biz"] != exampleBiz ||
+			c["ticket_id"] != exampleTID || c["attempt"] != float64(i+1) ||
+			c["http_status"] != want || c["request_id"] == "" || c["duration_ms"] == nil {
+			t.Errorf("line %d: %v", i, c)
+		}
+	}
+
+	secrets := []string{testSTSKey, testToken}
+	for _, req := range server.Requests() {
+		secrets = append(secrets, req.Params["Signature"])
+	}
+	for _, secret := range secrets {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("the log holds %q", secret)
+		}
+	}
+}

@@ -1,0 +1,65 @@
+// Command cloudauth-mock serves the mock cloudauth GetStatus API on a loopback address,
+// with credentials, scenes, fixtures and faults read from a JSON file.
+//
+//	cloudauth-mock -config fixtures.json [-listen 127.0.0.1:0] [-url-file path]
+//
+// It prints the URL it serves on and runs until interrupted.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/cloudauth-oss/terraform-provider-cloudauth/internal/mock"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "cloudauth-mock:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	configPath := flag.String("config", "", "JSON file of credentials, scenes, fixtures and faults")
+	listen := flag.String("listen", "127.0.0.1:0", "loopback address to listen on")
+	urlFile := flag.String("url-file", "", "file to write the served URL to, once listening")
+	flag.Parse()
+
+	if *configPath == "" {
+		return fmt.Errorf("-config is required")
+	}
+
+	raw, err := os.ReadFile(*configPath)
+	if err != nil {
+		return err
+	}
+
+	var cfg mock.Config
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return fmt.Errorf("%s: %w", *configPath, err)
+	}
+
+	server, err := mock.NewOn(*listen, cfg)
+	if err != nil {
+		return err
+	}
+	defer server.Close()
+
+	if *urlFile != "" {
+		if err := os.WriteFile(*urlFile, []byte(server.URL+"\n"), 0o600); err != nil {
+			return err
+		}
+	}
+	fmt.Println(server.URL)
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
+
+	return nil
+}

@@ -1,0 +1,72 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+// checkEndpoint returns why raw is not a usable endpoint, or "" when it is: an absolute
+// http or https URL with a host and nothing after the path. Plain http is allowed only to
+// a loopback host, since a security token travels in every request.
+func checkEndpoint(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Sprintf("%q is not a URL: %v", raw, err)
+	}
+
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Sprintf("%q must start with https:// (a full URL with its scheme)", raw)
+	case u.Host == "" || u.Hostname() == "":
+		return fmt.Sprintf("%q has no host", raw)
+	case u.User != nil:
+		return fmt.Sprintf("%q must not carry user information", raw)
+	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?"):
+		return fmt.Sprintf("%q must not have a query or fragment", raw)
+	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+		return fmt.Sprintf("%q uses plain http to a host that is not loopback; "+
+			"use https, since credentials travel in every request", raw)
+	}
+
+	return ""
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// endpointValidator checks an endpoint attribute at plan time.
+type endpointValidator struct{}
+
+var _ validator.String = endpointValidator{}
+
+func (endpointValidator) Description(context.Context) string {
+	return "value must be an https URL, or http to a loopback host"
+}
+
+func (v endpointValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (endpointValidator) ValidateString(
+	_ context.Context, req validator.StringRequest, resp *validator.StringResponse,
+) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+
+	if problem := checkEndpoint(req.ConfigValue.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Endpoint",
+			"The endpoint "+problem+".")
+	}
+}
