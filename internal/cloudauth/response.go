@@ -190,11 +190,19 @@ func decodeEnvelope(body []byte) (*envelope, error) {
 		return nil, errors.New("the body is empty")
 	case trimmed[0] == '{':
 		return decodeJSONEnvelope(trimmed)
+	case isHTML(trimmed):
+		return nil, errors.New("the body is an HTML page, not a GetStatus answer")
 	case trimmed[0] == '<':
 		return decodeXMLEnvelope(trimmed)
 	}
 
 	return nil, errors.New("the body is neither JSON nor XML")
+}
+
+// isHTML reports whether body starts like an HTML page, as proxies and gateways send.
+func isHTML(body []byte) bool {
+	head := strings.ToLower(string(body[:min(len(body), 64)]))
+	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html")
 }
 
 func decodeJSONEnvelope(body []byte) (*envelope, error) {

@@ -171,9 +171,10 @@ func TestDecodeStatus_malformed(t *testing.T) {
 	}{
 		{"empty body", 200, "", false, "the body is empty"},
 		{"HTML error page", 502, "<!DOCTYPE html><html><body>Bad Gateway</body></html>", true,
-			"XML root is <html>"},
-		{"HTML page with 200", 200, "<html><body>login</body></html>", false,
-			"XML root is <html>"},
+			"an HTML page"},
+		{"HTML page with 200", 200, "<HTML><body>login</body></HTML>", false, "an HTML page"},
+		{"other XML", 200, "<?xml version=\"1.0\"?><Other/>", false,
+			"XML root is <Other>"},
 		{"plain text", 200, "upstream connect error", false, "neither JSON nor XML"},
 		{"truncated JSON", 200, `{"Data":{"StatusCode":1,"Simil`, false, "not a JSON object"},
 		{"no Data", 200, `{"Success":true}`, false, "no Data.StatusCode"},

@@ -115,10 +115,12 @@ func readDiagnostic(err error, biz, ticketID string) diag.Diagnostic {
 		return diag.NewErrorDiagnostic(summary, detail)
 	case errors.As(err, &malformed):
 		return diag.NewErrorDiagnostic("Unreadable Cloudauth Response", fmt.Sprintf(
-			"%s\n\nThe answer, HTTP status %d, cannot be read as a GetStatus answer: %s.%s"+
-				"\n\nA proxy or gateway between this machine and the endpoint may have "+
-				"answered instead of the service. Check the endpoint and proxy settings.",
-			what, malformed.HTTPStatus, malformed.Reason, attempts))
+			"%s\n\nThe answer, HTTP status %d (Content-Type %s), cannot be read as a "+
+				"GetStatus answer: %s.\nRequestId: %s%s\n\nA proxy or gateway between this "+
+				"machine and the endpoint may have answered instead of the service. Check "+
+				"the endpoint and proxy settings.",
+			what, malformed.HTTPStatus, orNone(malformed.ContentType), malformed.Reason,
+			orNone(malformed.RequestID), attempts))
 	case errors.As(err, &transport):
 		return diag.NewErrorDiagnostic("Cloudauth Unreachable", fmt.Sprintf(
 			"%s\n\n%s%s\n\nCheck the endpoint, the network and any proxy "+
