@@ -34,7 +34,7 @@ const (
 	FaultTruncate FaultKind = "truncate"
 )
 
-// Fault is an injected misbehaviour for the next Times requests that pass the gateway's
+// Fault is an injected misbehavior for the next Times requests that pass the gateway's
 // checks and match TicketID (any ticket when empty). Times zero means every such request.
 type Fault struct {
 	Kind        FaultKind `json:"kind"`
@@ -120,6 +120,11 @@ func (f *Fault) validate() error {
 	}
 	if f.Times < 0 {
 		return fmt.Errorf("fault %s: times is negative", f.Kind)
+	}
+	// net/http panics on a status outside 100-999, which would turn a typo into a reset.
+	if f.HTTPStatus != 0 && (f.HTTPStatus < 200 || f.HTTPStatus > 599) {
+		return fmt.Errorf("fault %s: http_status %d is not between 200 and 599",
+			f.Kind, f.HTTPStatus)
 	}
 
 	return nil

@@ -7,6 +7,8 @@ package mock
 
 import (
 	"bytes"
+	"context"
+	"crypto/tls"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -70,6 +72,7 @@ type Server struct {
 
 	httpServer *httptest.Server
 	now        func() time.Time
+	tlsCert    *tls.Certificate
 
 	mu          sync.Mutex
 	credentials map[string]Credential
@@ -88,6 +91,11 @@ func WithClock(now func() time.Time) Option {
 	return func(s *Server) { s.now = now }
 }
 
+// WithTLS makes the mock serve HTTPS with cert, so that URL starts with https://.
+func WithTLS(cert tls.Certificate) Option {
+	return func(s *Server) { s.tlsCert = &cert }
+}
+
 // New starts a mock on a loopback port. Close it when done.
 func New(cfg Config, opts ...Option) (*Server, error) {
 	return NewOn("127.0.0.1:0", cfg, opts...)
@@ -103,7 +111,8 @@ func NewOn(addr string, cfg Config, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("listen address %q is not a loopback IP address", addr)
 	}
 
-	listener, err := net.Listen("tcp", addr)
+	var lc net.ListenConfig
+	listener, err := lc.Listen(context.Background(), "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +135,12 @@ func NewOn(addr string, cfg Config, opts ...Option) (*Server, error) {
 	s.httpServer = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.httpServer.Listener.Close()
 	s.httpServer.Listener = listener
-	s.httpServer.Start()
+	if s.tlsCert != nil {
+		s.httpServer.TLS = &tls.Config{Certificates: []tls.Certificate{*s.tlsCert}}
+		s.httpServer.StartTLS()
+	} else {
+		s.httpServer.Start()
+	}
 	s.URL = s.httpServer.URL
 
 	return s, nil
@@ -316,20 +330,29 @@ func (s *Server) judge(r *http.Request, rec *Request) (map[string]string, string
 // checkSigned checks the clock, the access key, the signature, the security token and
 // the nonce.
 func (s *Server) checkSigned(method string, params map[string]string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	return checkSignature(s.now(), method, params, s.credentials, s.nonces)
+}
+
+// checkSignature checks a signed request's clock, access key, signature, security token
+// and nonce, in the gateway's order, and marks the nonce used once all else passed. The
+// caller holds the lock guarding credentials and nonces.
+func checkSignature(now time.Time, method string, params map[string]string,
+	credentials map[string]Credential, nonces map[string]bool,
+) *apiError {
 	ts, err := time.Parse("2006-01-02T15:04:05Z", params["Timestamp"])
 	if err != nil {
 		return &apiError{http.StatusBadRequest, "InvalidTimeStamp.Format",
 			"Specified time stamp or date value is not well formatted."}
 	}
-	if d := s.now().Sub(ts); d > TimestampWindow || d < -TimestampWindow {
+	if d := now.Sub(ts); d > TimestampWindow || d < -TimestampWindow {
 		return &apiError{http.StatusBadRequest, "InvalidTimeStamp.Expired",
 			"Specified time stamp or date value is expired."}
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-
-	cred, ok := s.credentials[params["AccessKeyId"]]
+	cred, ok := credentials[params["AccessKeyId"]]
 	if !ok {
 		return &apiError{http.StatusNotFound, "InvalidAccessKeyId.NotFound",
 			"Specified access key is not found."}
@@ -353,17 +376,17 @@ func (s *Server) checkSigned(method string, params map[string]string) *apiError 
 	case cred.SecurityToken != "" && token != cred.SecurityToken:
 		return &apiError{http.StatusBadRequest, "InvalidSecurityToken.MismatchWithAccessKey",
 			"The security token does not belong to the access key."}
-	case cred.SecurityToken != "" && !cred.Expires.IsZero() && !s.now().Before(cred.Expires):
+	case cred.SecurityToken != "" && !cred.Expires.IsZero() && !now.Before(cred.Expires):
 		return &apiError{http.StatusBadRequest, "InvalidSecurityToken.Expired",
 			"Specified SecurityToken is expired."}
 	}
 
 	nonce := params["SignatureNonce"]
-	if s.nonces[nonce] {
+	if nonces[nonce] {
 		return &apiError{http.StatusBadRequest, "SignatureNonceUsed",
 			"Specified signature nonce was used already."}
 	}
-	s.nonces[nonce] = true
+	nonces[nonce] = true
 
 	return nil
 }

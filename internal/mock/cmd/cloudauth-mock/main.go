@@ -25,7 +25,8 @@ func main() {
 }
 
 func run() error {
-	configPath := flag.String("config", "", "JSON file of credentials, scenes, fixtures and faults")
+	configPath := flag.String("config", "",
+		"JSON file of credentials, scenes, fixtures and faults")
 	listen := flag.String("listen", "127.0.0.1:0", "loopback address to listen on")
 	urlFile := flag.String("url-file", "", "file to write the served URL to, once listening")
 	flag.Parse()
@@ -44,6 +45,11 @@ func run() error {
 		return fmt.Errorf("%s: %w", *configPath, err)
 	}
 
+	// Catch signals before announcing the URL, so a caller that stops the mock as soon as
+	// it reads the URL gets a clean shutdown rather than the default abrupt exit.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+
 	server, err := mock.NewOn(*listen, cfg)
 	if err != nil {
 		return err
@@ -51,15 +57,24 @@ func run() error {
 	defer server.Close()
 
 	if *urlFile != "" {
-		if err := os.WriteFile(*urlFile, []byte(server.URL+"\n"), 0o600); err != nil {
+		if err := writeFileAtomic(*urlFile, []byte(server.URL+"\n")); err != nil {
 			return err
 		}
 	}
 	fmt.Println(server.URL)
 
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	<-stop
 
 	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it into place,
+// so a caller polling for path never reads it empty or half written.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+
+	return os.Rename(tmp, path)
 }
