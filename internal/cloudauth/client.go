@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aliyun/credentials-go/credentials/providers"
@@ -45,6 +46,8 @@ type Config struct {
 	// Credentials supplies the keys each attempt is signed with, fetched anew per attempt
 	// so that temporary credentials can be refreshed.
 	Credentials providers.CredentialsProvider
+	// CredentialsSource says where Credentials come from, for errors.
+	CredentialsSource string
 	// HTTPClient carries every request; share one so connections are reused.
 	HTTPClient *http.Client
 	// MaxRetries is how many times a retryable failure is retried.
@@ -66,6 +69,10 @@ type Config struct {
 type Client struct {
 	cfg      Config
 	endpoint string
+
+	// credsMu serializes calls into the credentials provider, which refreshes temporary
+	// credentials in place and is not safe for concurrent use.
+	credsMu sync.Mutex
 }
 
 // NewClient returns a client for cfg.
@@ -149,12 +156,14 @@ func (c *Client) backoff(attempt int) time.Duration {
 }
 
 func (c *Client) attempt(ctx context.Context, attempt int, biz, ticketID string) (*Status, error) {
+	c.credsMu.Lock()
 	creds, err := c.cfg.Credentials.GetCredentials()
-	if err != nil {
-		return nil, &CredentialsError{Err: err}
+	c.credsMu.Unlock()
+	if err == nil && (creds.AccessKeyId == "" || creds.AccessKeySecret == "") {
+		err = errors.New("the access key id or secret is empty")
 	}
-	if creds.AccessKeyId == "" || creds.AccessKeySecret == "" {
-		return nil, &CredentialsError{Err: errors.New("the access key id or secret is empty")}
+	if err != nil {
+		return nil, &CredentialsError{Source: c.cfg.CredentialsSource, Err: err}
 	}
 
 	params := map[string]string{

@@ -119,11 +119,17 @@ func (e *TransportError) Unwrap() error {
 
 // CredentialsError is a failure to obtain credentials to sign with. No request is sent.
 type CredentialsError struct {
-	Err error
+	// Source says where the credentials were sought.
+	Source string
+	Err    error
 }
 
 func (e *CredentialsError) Error() string {
-	return fmt.Sprintf("no credentials to sign the request with: %v", e.Err)
+	if e.Source == "" {
+		return fmt.Sprintf("no credentials to sign the request with: %v", e.Err)
+	}
+
+	return fmt.Sprintf("no credentials to sign the request with from %s: %v", e.Source, e.Err)
 }
 
 func (e *CredentialsError) Unwrap() error {

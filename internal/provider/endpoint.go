@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
@@ -68,5 +70,63 @@ func (endpointValidator) ValidateString(
 	if problem := checkEndpoint(req.ConfigValue.ValueString()); problem != "" {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Endpoint",
 			"The endpoint "+problem+".")
+	}
+}
+
+// httpURL is what credentials_uri must look like.
+var httpURL = regexp.MustCompile(`^https?://[^\s/]+`)
+
+// stsEndpointValidator checks sts_endpoint at plan time.
+type stsEndpointValidator struct{}
+
+var _ validator.String = stsEndpointValidator{}
+
+func (stsEndpointValidator) Description(context.Context) string {
+	return "value must be a host name, optionally with a port, reached over https"
+}
+
+func (v stsEndpointValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (stsEndpointValidator) ValidateString(
+	_ context.Context, req validator.StringRequest, resp *validator.StringResponse,
+) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+
+	if _, err := stsHost(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid STS Endpoint",
+			fmt.Sprintf("The STS endpoint %q is not usable: %v.",
+				req.ConfigValue.ValueString(), err))
+	}
+}
+
+// durationValidator checks a positive Go duration string at plan time.
+type durationValidator struct{}
+
+var _ validator.String = durationValidator{}
+
+func (durationValidator) Description(context.Context) string {
+	return "value must be a positive duration such as 30s or 1m"
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (durationValidator) ValidateString(
+	_ context.Context, req validator.StringRequest, resp *validator.StringResponse,
+) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+
+	d, err := time.ParseDuration(req.ConfigValue.ValueString())
+	if err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration", fmt.Sprintf(
+			"%q is not a positive duration: write a number with a unit, such as 30s, "+
+				"1m or 1m30s.", req.ConfigValue.ValueString()))
 	}
 }

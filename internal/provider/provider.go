@@ -8,37 +8,19 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/cloudauth-oss/terraform-provider-cloudauth/internal/cloudauth"
-)
-
-// Defaults of the provider arguments.
-const (
-	defaultRegion     = "cn-hangzhou"
-	defaultMaxRetries = 3
-	maxMaxRetries     = 10
-)
-
-// Environment variables each argument falls back to, in order of precedence: the
-// ALIBABA_CLOUD_ names of the official tools first, then the older ALICLOUD_ ones.
-var (
-	envAccessKey     = []string{"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY"}
-	envSecretKey     = []string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECRET_KEY"}
-	envSecurityToken = []string{"ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN"}
-	envRegion        = []string{"ALIBABA_CLOUD_REGION", "ALICLOUD_REGION"}
-	envEndpoint      = []string{"ALIBABA_CLOUD_ENDPOINT_CLOUDAUTH", "CLOUDAUTH_ENDPOINT"}
 )
 
 // cloudauthProvider configures the cloudauth client the data sources share.
@@ -55,16 +37,6 @@ func New(version string) func() provider.Provider {
 	}
 }
 
-// providerModel is the provider block.
-type providerModel struct {
-	Region        types.String `tfsdk:"region"`
-	AccessKey     types.String `tfsdk:"access_key"`
-	SecretKey     types.String `tfsdk:"secret_key"`
-	SecurityToken types.String `tfsdk:"security_token"`
-	Endpoint      types.String `tfsdk:"endpoint"`
-	MaxRetries    types.Int64  `tfsdk:"max_retries"`
-}
-
 func (p *cloudauthProvider) Metadata(
 	_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse,
 ) {
@@ -72,14 +44,18 @@ func (p *cloudauthProvider) Metadata(
 	resp.Version = p.version
 }
 
+// Validators shared by several arguments.
+var (
+	nonEmpty          = []validator.String{stringvalidator.LengthAtLeast(1)}
+	sessionExpiration = []validator.Int64{int64validator.Between(900, 43200)}
+)
+
 func (p *cloudauthProvider) Schema(
 	_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse,
 ) {
-	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
-
 	resp.Schema = schema.Schema{
 		Description: "Reads the status of Alibaba Cloud real-person verification (cloudauth) " +
-			"tickets, signed with an Alibaba Cloud access key.",
+			"tickets, signed with Alibaba Cloud credentials.",
 		Attributes: map[string]schema.Attribute{
 			"region": schema.StringAttribute{
 				Optional: true,
@@ -91,28 +67,70 @@ func (p *cloudauthProvider) Schema(
 			"access_key": schema.StringAttribute{
 				Optional: true,
 				Description: "Access key id to sign requests with. Falls back to " +
-					envList(envAccessKey) + ".",
+					envList(envAccessKey) + ". Surrounding whitespace is trimmed, with a " +
+					"warning.",
 				Validators: nonEmpty,
 			},
 			"secret_key": schema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,
 				Description: "Access key secret to sign requests with. Falls back to " +
-					envList(envSecretKey) + ".",
+					envList(envSecretKey) + ". Surrounding whitespace is trimmed, with a " +
+					"warning.",
 				Validators: nonEmpty,
 			},
 			"security_token": schema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,
 				Description: "Security token of temporary STS credentials, sent with every " +
-					"request when set. Falls back to " + envList(envSecurityToken) + ".",
+					"request when set, together with access_key and secret_key. Falls back " +
+					"to " + envList(envSecurityToken) + ".",
 				Validators: nonEmpty,
+			},
+			"profile": schema.StringAttribute{
+				Optional: true,
+				Description: "Profile of the aliyun CLI configuration file to take " +
+					"credentials from (modes `AK`, `StsToken`, `RamRoleArn`, `EcsRamRole`, " +
+					"`OIDC`, `ChainableRamRoleArn`, `External`, `CloudSSO`, `OAuth`). " +
+					"Defaults to the file's current profile. Falls back to " +
+					envList(envProfile) + ".",
+				Validators: nonEmpty,
+			},
+			"shared_credentials_file": schema.StringAttribute{
+				Optional: true,
+				Description: "Path of the aliyun CLI configuration file. Defaults to `" +
+					defaultProfileFile + "`. Falls back to " + envList(envProfileFile) + ".",
+				Validators: nonEmpty,
+			},
+			"sts_endpoint": schema.StringAttribute{
+				Optional: true,
+				Description: "Host name (optionally with a port) of the STS endpoint that " +
+					"`assume_role` and `assume_role_with_oidc` call, for example " +
+					"`sts.cn-hangzhou.aliyuncs.com`. Defaults to `sts.aliyuncs.com`. STS is " +
+					"always reached over HTTPS.",
+				Validators: []validator.String{stsEndpointValidator{}},
+			},
+			"ecs_role_name": schema.StringAttribute{
+				Optional: true,
+				Description: "RAM role of the ECS instance the provider runs on, whose " +
+					"temporary credentials are read from the instance metadata service. " +
+					"Falls back to " + envList(envECSRoleName) + ".",
+				Validators: nonEmpty,
+			},
+			"credentials_uri": schema.StringAttribute{
+				Optional: true,
+				Description: "URL that serves temporary credentials as JSON " +
+					"(`AccessKeyId`, `AccessKeySecret`, `SecurityToken`, `Expiration`). " +
+					"Falls back to " + envList(envCredentialsURI) + ".",
+				Validators: []validator.String{stringvalidator.RegexMatches(
+					httpURL, "must be an http:// or https:// URL")},
 			},
 			"endpoint": schema.StringAttribute{
 				Optional: true,
 				Description: "Full URL of the cloudauth API, scheme included. Defaults to `" +
 					cloudauth.DefaultEndpoint + "`. Plain `http://` is accepted only for " +
-					"a loopback host. Falls back to " + envList(envEndpoint) + ".",
+					"a loopback host, since credentials travel in every request. Falls back " +
+					"to " + envList(envEndpoint) + ".",
 				Validators: []validator.String{endpointValidator{}},
 			},
 			"max_retries": schema.Int64Attribute{
@@ -121,6 +139,114 @@ func (p *cloudauthProvider) Schema(
 					"unreachable request is retried, with exponential backoff. Defaults to "+
 					"%d; at most %d.", defaultMaxRetries, maxMaxRetries),
 				Validators: []validator.Int64{int64validator.Between(0, maxMaxRetries)},
+			},
+			"request_timeout": schema.StringAttribute{
+				Optional: true,
+				Description: "Time limit of each attempt of each request, as a duration " +
+					"string such as `30s` or `1m`. Defaults to `" +
+					defaultRequestTimeout.String() + "`.",
+				Validators: []validator.String{durationValidator{}},
+			},
+			"ca_file": schema.StringAttribute{
+				Optional: true,
+				Description: "Path of a PEM file of certificate authorities to trust, in " +
+					"addition to the system's, for the cloudauth endpoint (a private CA " +
+					"behind a TLS-inspecting proxy, say).",
+				Validators: nonEmpty,
+			},
+			"ca_pem": schema.StringAttribute{
+				Optional: true,
+				Description: "PEM certificate authorities to trust, in addition to the " +
+					"system's, for the cloudauth endpoint.",
+				Validators: nonEmpty,
+			},
+			"insecure": schema.BoolAttribute{
+				Optional: true,
+				Description: "Skip verification of the cloudauth endpoint's TLS " +
+					"certificate. Defaults to false. Never set it outside a test: anyone " +
+					"on the path could then read and answer the requests.",
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"assume_role": schema.SingleNestedBlock{
+				Description: "Assume a RAM role with the credentials found otherwise, and " +
+					"sign with the role's temporary credentials, refreshed before they " +
+					"expire.",
+				Attributes: map[string]schema.Attribute{
+					"role_arn": schema.StringAttribute{
+						Optional: true,
+						Description: "ARN of the role to assume, such as " +
+							"`acs:ram::123456789012:role/cloudauth-reader`. Required in " +
+							"the block.",
+						Validators: nonEmpty,
+					},
+					"session_name": schema.StringAttribute{
+						Optional: true,
+						Description: "Name of the role session. Defaults to `" +
+							defaultSessionName + "`.",
+						Validators: nonEmpty,
+					},
+					"external_id": schema.StringAttribute{
+						Optional:    true,
+						Description: "External id the role's trust policy requires, if any.",
+						Validators:  nonEmpty,
+					},
+					"policy": schema.StringAttribute{
+						Optional: true,
+						Description: "JSON policy that further restricts the session's " +
+							"permissions.",
+						Validators: nonEmpty,
+					},
+					"session_expiration": schema.Int64Attribute{
+						Optional: true,
+						Description: "Lifetime of the session's credentials in seconds, " +
+							"900 to 43200. Defaults to 3600.",
+						Validators: sessionExpiration,
+					},
+				},
+			},
+			"assume_role_with_oidc": schema.SingleNestedBlock{
+				Description: "Assume a RAM role with an OIDC token, as in Kubernetes with " +
+					"RAM Roles for Service Accounts (RRSA). Each argument falls back to the " +
+					"environment variable RRSA sets.",
+				Attributes: map[string]schema.Attribute{
+					"oidc_provider_arn": schema.StringAttribute{
+						Optional: true,
+						Description: "ARN of the OIDC identity provider. Falls back to " +
+							envList(envOIDCProviderARN) + ".",
+						Validators: nonEmpty,
+					},
+					"oidc_token_file": schema.StringAttribute{
+						Optional: true,
+						Description: "Path of the file holding the OIDC token, read anew " +
+							"at each refresh. Falls back to " + envList(envOIDCTokenFile) + ".",
+						Validators: nonEmpty,
+					},
+					"role_arn": schema.StringAttribute{
+						Optional: true,
+						Description: "ARN of the role to assume. Falls back to " +
+							envList(envRoleARN) + ".",
+						Validators: nonEmpty,
+					},
+					"role_session_name": schema.StringAttribute{
+						Optional: true,
+						Description: "Name of the role session. Falls back to " +
+							envList(envRoleSessionName) + ", then `" + defaultSessionName + "`.",
+						Validators: nonEmpty,
+					},
+					"policy": schema.StringAttribute{
+						Optional: true,
+						Description: "JSON policy that further restricts the session's " +
+							"permissions.",
+						Validators: nonEmpty,
+					},
+					"session_expiration": schema.Int64Attribute{
+						Optional: true,
+						Description: "Lifetime of the session's credentials in seconds, " +
+							"900 to 43200. Defaults to 3600.",
+						Validators: sessionExpiration,
+					},
+				},
 			},
 		},
 	}
@@ -142,26 +268,63 @@ func (p *cloudauthProvider) Configure(
 		return
 	}
 
-	settings := resolveSettings(cfg)
-	if problem := checkEndpoint(settings.endpoint); problem != "" {
-		resp.Diagnostics.AddError("Invalid Endpoint", fmt.Sprintf("The endpoint from %s %s.",
-			envList(envEndpoint), problem))
+	if cfg.AssumeRole != nil && cfg.AssumeRole.RoleARN.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("assume_role").AtName("role_arn"),
+			"Missing Role ARN", "The assume_role block needs role_arn, the ARN of the role "+
+				"to assume.")
 		return
 	}
 
-	creds, summary, detail := staticCredentials(settings)
-	if summary != "" {
-		resp.Diagnostics.AddError(summary, detail)
+	conn, err := resolveConnection(cfg)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("request_timeout"),
+			"Invalid Request Timeout", err.Error())
+		return
+	}
+	if problem := checkEndpoint(conn.endpoint.value); problem != "" {
+		resp.Diagnostics.AddError("Invalid Endpoint", fmt.Sprintf("The endpoint from %s %s.",
+			conn.endpoint.source, problem))
+		return
+	}
+	if conn.insecure {
+		resp.Diagnostics.AddAttributeWarning(path.Root("insecure"),
+			"TLS Verification Disabled", "insecure is true: the cloudauth endpoint's "+
+				"certificate is not verified, so anyone on the network path could read the "+
+				"requests and forge the answers, including whether a ticket passed. Use "+
+				"ca_file or ca_pem to trust a private CA instead.")
+	}
+
+	sts, err := stsHost(cfg.STSEndpoint.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("sts_endpoint"), "Invalid STS Endpoint",
+			err.Error())
+		return
+	}
+
+	proxy := environmentProxy()
+	transport, err := newTransport(conn, proxy)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Certificate Authority", err.Error())
+		return
+	}
+
+	creds, source, diags := resolveCredentials(credentialInputs{
+		model: cfg, conn: conn, proxy: proxy, stsEndpoint: sts,
+	})
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 
 	client, err := cloudauth.NewClient(cloudauth.Config{
-		Endpoint:    settings.endpoint,
-		RegionID:    settings.region,
-		Credentials: creds,
-		HTTPClient:  &http.Client{Transport: newTransport()},
-		MaxRetries:  int(settings.maxRetries),
-		UserAgent:   userAgent(p.version, req.TerraformVersion),
+		Endpoint:          conn.endpoint.value,
+		RegionID:          conn.region,
+		Credentials:       creds,
+		CredentialsSource: source,
+		HTTPClient:        &http.Client{Transport: transport},
+		MaxRetries:        conn.maxRetries,
+		RequestTimeout:    conn.requestTimeout,
+		UserAgent:         userAgent(p.version, req.TerraformVersion),
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Provider Configuration Failed", err.Error())
@@ -169,8 +332,9 @@ func (p *cloudauthProvider) Configure(
 	}
 
 	tflog.Debug(ctx, "configured cloudauth client", map[string]any{
-		"endpoint": settings.endpoint, "region": settings.region,
-		"max_retries": settings.maxRetries, "credentials": creds.GetProviderName(),
+		"endpoint": conn.endpoint.value, "region": conn.region,
+		"max_retries": conn.maxRetries, "request_timeout": conn.requestTimeout.String(),
+		"credentials": source,
 	})
 	resp.DataSourceData = &providerData{client: client}
 }
@@ -190,76 +354,6 @@ func (p *cloudauthProvider) Resources(context.Context) []func() resource.Resourc
 type providerData struct {
 	client  *cloudauth.Client
 	unknown []string
-}
-
-// unknownArguments lists the arguments whose values are not known yet.
-func (m providerModel) unknownArguments() []string {
-	var unknown []string
-	for name, value := range map[string]interface{ IsUnknown() bool }{
-		"region": m.Region, "access_key": m.AccessKey, "secret_key": m.SecretKey,
-		"security_token": m.SecurityToken, "endpoint": m.Endpoint,
-		"max_retries": m.MaxRetries,
-	} {
-		if value.IsUnknown() {
-			unknown = append(unknown, name)
-		}
-	}
-	slices.Sort(unknown)
-
-	return unknown
-}
-
-// settings are the provider's arguments with environment fallbacks and defaults applied.
-type settings struct {
-	region, accessKey, secretKey, securityToken, endpoint string
-	maxRetries                                            int64
-}
-
-func resolveSettings(cfg providerModel) settings {
-	s := settings{
-		region:        stringSetting(cfg.Region, envRegion, defaultRegion),
-		accessKey:     stringSetting(cfg.AccessKey, envAccessKey, ""),
-		secretKey:     stringSetting(cfg.SecretKey, envSecretKey, ""),
-		securityToken: stringSetting(cfg.SecurityToken, envSecurityToken, ""),
-		endpoint:      stringSetting(cfg.Endpoint, envEndpoint, cloudauth.DefaultEndpoint),
-		maxRetries:    defaultMaxRetries,
-	}
-	if !cfg.MaxRetries.IsNull() {
-		s.maxRetries = cfg.MaxRetries.ValueInt64()
-	}
-
-	return s
-}
-
-// stringSetting returns the configured value, else the first environment variable of
-// envs that is set and not empty, else def.
-func stringSetting(v types.String, envs []string, def string) string {
-	if !v.IsNull() {
-		return v.ValueString()
-	}
-	for _, name := range envs {
-		if value := os.Getenv(name); value != "" {
-			return value
-		}
-	}
-
-	return def
-}
-
-// envList renders environment variable names for a description: `A` or `B`.
-func envList(names []string) string {
-	quoted := make([]string, len(names))
-	for i, name := range names {
-		quoted[i] = "`" + name + "`"
-	}
-
-	return strings.Join(quoted, " or ")
-}
-
-// newTransport returns the one transport every request of a configured provider shares:
-// Go's default, with its proxy from the environment and connection pooling.
-func newTransport() *http.Transport {
-	return http.DefaultTransport.(*http.Transport).Clone()
 }
 
 // userAgent names the provider and Terraform, with TF_APPEND_USER_AGENT appended.
