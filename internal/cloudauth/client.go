@@ -182,7 +182,8 @@ func (c *Client) attempt(ctx context.Context, attempt int, biz, ticketID string)
 	if creds.SecurityToken != "" {
 		params["SecurityToken"] = creds.SecurityToken
 	}
-	body := EncodeForm(params, SignRPC(http.MethodPost, params, creds.AccessKeySecret))
+	signature := SignRPC(http.MethodPost, params, creds.AccessKeySecret)
+	body := EncodeForm(params, signature)
 
 	attemptCtx := ctx
 	if c.cfg.RequestTimeout > 0 {
@@ -196,6 +197,8 @@ func (c *Client) attempt(ctx context.Context, attempt int, biz, ticketID string)
 	if err != nil && ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
 		err = &TransportError{Err: err, Timeout: c.cfg.RequestTimeout}
 	}
+	// Gateways echo the string they signed, security token included, in their messages.
+	redact(err, creds.SecurityToken, signature, creds.AccessKeySecret)
 
 	fields := map[string]any{
 		"attempt":     attempt,
@@ -265,4 +268,34 @@ func requestIDOf(status *Status, err error) string {
 	}
 
 	return ""
+}
+
+// redacted replaces secrets in what the service sent back.
+const redacted = "[redacted]"
+
+// redact removes each secret, raw or percent-encoded once or twice (as in a string to
+// sign), from the text an error carries from the service.
+func redact(err error, secrets ...string) {
+	var pairs []string
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
+		once := PercentEncode(secret)
+		pairs = append(pairs, PercentEncode(once), redacted, once, redacted, secret, redacted)
+	}
+	if len(pairs) == 0 {
+		return
+	}
+	r := strings.NewReplacer(pairs...)
+
+	var apiErr *APIError
+	var malformed *MalformedResponseError
+	switch {
+	case errors.As(err, &apiErr):
+		apiErr.Message = r.Replace(apiErr.Message)
+	case errors.As(err, &malformed):
+		malformed.Snippet = r.Replace(malformed.Snippet)
+		malformed.Reason = r.Replace(malformed.Reason)
+	}
 }

@@ -21,7 +21,7 @@ const (
 	testSecret   = "test-secret-never-logged"
 	testSTSKeyID = "STS.NTestKeyId"
 	testSTSKey   = "sts-secret-never-logged"
-	testToken    = "sts-token-never-logged"
+	testToken    = "sts+token/never=logged"
 	exampleBiz   = "RPBasic"
 	exampleTID   = "39ecf51e-2f81-4dc5-90ee-ff86125be683"
 	exampleData  = `{"SimilarityScore":93.12,"AuthorityComparisonScore":98.13,"StatusCode":1,` +
@@ -362,6 +362,32 @@ func TestClient_GetStatus_logsEachAttemptWithoutSecrets(t *testing.T) {
 	for _, secret := range secrets {
 		if strings.Contains(buf.String(), secret) {
 			t.Errorf("the log holds %q", secret)
+		}
+	}
+}
+
+func TestClient_GetStatus_errorsHideTheSecurityToken(t *testing.T) {
+	server := newMock(t)
+	sts, err := providers.NewStaticSTSCredentialsProviderBuilder().WithAccessKeyId(testSTSKeyID).
+		WithAccessKeySecret("wrong-secret").WithSecurityToken(testToken).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := newClient(t, server, func(c *cloudauth.Config) { c.Credentials = sts })
+
+	_, err = client.GetStatus(context.Background(), exampleBiz, exampleTID)
+
+	var apiErr *cloudauth.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != "SignatureDoesNotMatch" {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(apiErr.Message, "SecurityToken%3D[redacted]") {
+		t.Errorf("the message does not show the token redacted: %s", apiErr.Message)
+	}
+	signature := server.Requests()[0].Params["Signature"]
+	for _, secret := range []string{testToken, cloudauth.PercentEncode(testToken), signature} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("the error shows %q: %s", secret, err)
 		}
 	}
 }

@@ -21,7 +21,7 @@ const (
 	testSecret   = "acc-secret-7f3a9c"
 	testSTSKeyID = "STS.NAccTestKey"
 	testSTSKey   = "acc-sts-secret-5b1e2d"
-	testToken    = "acc-sts-token-c4d8e1"
+	testToken    = "CAIS+acc/sts=token-c4d8e1"
 
 	exampleBiz    = "RPBasic"
 	exampleTicket = "39ecf51e-2f81-4dc5-90ee-ff86125be683"
