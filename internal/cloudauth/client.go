@@ -18,6 +18,7 @@ import (
 	"github.com/aliyun/credentials-go/credentials/providers"
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"golang.org/x/time/rate"
 )
 
 // APIVersion is the GetStatus version the client speaks: the current one, and the one that
@@ -54,6 +55,10 @@ type Config struct {
 	MaxRetries int
 	// RequestTimeout bounds each attempt. Zero means no bound beyond the context's.
 	RequestTimeout time.Duration
+	// MaxConcurrency bounds the requests in flight at once. Zero means no bound.
+	MaxConcurrency int
+	// RequestsPerSecond bounds the rate at which attempts start. Zero means no bound.
+	RequestsPerSecond float64
 	// UserAgent is sent as the User-Agent header.
 	UserAgent string
 	// BackoffBase and BackoffCap shape the wait between attempts; zero means the default.
@@ -73,6 +78,11 @@ type Client struct {
 	// credsMu serializes calls into the credentials provider, which refreshes temporary
 	// credentials in place and is not safe for concurrent use.
 	credsMu sync.Mutex
+
+	// slots holds a token per request in flight, when MaxConcurrency bounds them.
+	slots chan struct{}
+	// limiter paces attempts, when RequestsPerSecond bounds them.
+	limiter *rate.Limiter
 }
 
 // NewClient returns a client for cfg.
@@ -99,9 +109,16 @@ func NewClient(cfg Config) (*Client, error) {
 		cfg.Nonce = uuid.NewString
 	}
 
-	endpoint := strings.TrimRight(cfg.Endpoint, "/") + "/"
+	c := &Client{cfg: cfg, endpoint: strings.TrimRight(cfg.Endpoint, "/") + "/"}
+	if cfg.MaxConcurrency > 0 {
+		c.slots = make(chan struct{}, cfg.MaxConcurrency)
+	}
+	if cfg.RequestsPerSecond > 0 {
+		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond),
+			max(1, int(cfg.RequestsPerSecond/10)))
+	}
 
-	return &Client{cfg: cfg, endpoint: endpoint}, nil
+	return c, nil
 }
 
 // GetStatus returns where ticketID of scene biz stands. Retryable failures are retried up
@@ -185,6 +202,12 @@ func (c *Client) attempt(ctx context.Context, attempt int, biz, ticketID string)
 	signature := SignRPC(http.MethodPost, params, creds.AccessKeySecret)
 	body := EncodeForm(params, signature)
 
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+
 	attemptCtx := ctx
 	if c.cfg.RequestTimeout > 0 {
 		var cancel context.CancelFunc
@@ -212,6 +235,26 @@ func (c *Client) attempt(ctx context.Context, attempt int, biz, ticketID string)
 	tflog.SubsystemDebug(ctx, LogSubsystem, "called GetStatus", fields)
 
 	return status, err
+}
+
+// acquire waits for the rate limit and a free slot, and returns the function that frees
+// the slot.
+func (c *Client) acquire(ctx context.Context) (func(), error) {
+	if c.limiter != nil {
+		if err := c.limiter.Wait(ctx); err != nil {
+			return nil, fmt.Errorf("waiting for the request rate limit: %w", err)
+		}
+	}
+	if c.slots == nil {
+		return func() {}, nil
+	}
+
+	select {
+	case c.slots <- struct{}{}:
+		return func() { <-c.slots }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a free request slot: %w", context.Cause(ctx))
+	}
 }
 
 // send posts one signed request and reads its answer. It returns the HTTP status and the

@@ -20,6 +20,10 @@ const (
 	maxMaxRetries         = 10
 	defaultRequestTimeout = 30 * time.Second
 	defaultProfileFile    = "~/.aliyun/config.json"
+
+	defaultMaxConcurrency    = 10
+	maxMaxConcurrency        = 100
+	defaultRequestsPerSecond = 50
 )
 
 // Environment variables each argument falls back to, in order of precedence: the
@@ -48,6 +52,8 @@ type providerModel struct {
 	SecurityToken         types.String     `tfsdk:"security_token"`
 	Endpoint              types.String     `tfsdk:"endpoint"`
 	MaxRetries            types.Int64      `tfsdk:"max_retries"`
+	MaxConcurrency        types.Int64      `tfsdk:"max_concurrency"`
+	RequestsPerSecond     types.Int64      `tfsdk:"requests_per_second"`
 	RequestTimeout        types.String     `tfsdk:"request_timeout"`
 	Profile               types.String     `tfsdk:"profile"`
 	SharedCredentialsFile types.String     `tfsdk:"shared_credentials_file"`
@@ -87,6 +93,7 @@ func (m providerModel) unknownArguments() []string {
 		"region": m.Region, "access_key": m.AccessKey, "secret_key": m.SecretKey,
 		"security_token": m.SecurityToken, "endpoint": m.Endpoint,
 		"max_retries": m.MaxRetries, "request_timeout": m.RequestTimeout,
+		"max_concurrency": m.MaxConcurrency, "requests_per_second": m.RequestsPerSecond,
 		"profile": m.Profile, "shared_credentials_file": m.SharedCredentialsFile,
 		"sts_endpoint": m.STSEndpoint, "ecs_role_name": m.ECSRoleName,
 		"credentials_uri": m.CredentialsURI, "ca_file": m.CAFile, "ca_pem": m.CAPEM,
@@ -162,22 +169,33 @@ type connection struct {
 	region         string
 	maxRetries     int
 	requestTimeout time.Duration
-	caFile, caPEM  string
-	insecure       bool
+	// maxConcurrency and requestsPerSecond bound the requests of every read together.
+	maxConcurrency    int
+	requestsPerSecond int
+	caFile, caPEM     string
+	insecure          bool
 }
 
 func resolveConnection(m providerModel) (connection, error) {
 	c := connection{
-		endpoint:       stringSetting("endpoint", m.Endpoint, envEndpoint, cloudauth.DefaultEndpoint),
-		region:         stringSetting("region", m.Region, envRegion, defaultRegion).value,
-		maxRetries:     defaultMaxRetries,
-		requestTimeout: defaultRequestTimeout,
-		caFile:         m.CAFile.ValueString(),
-		caPEM:          m.CAPEM.ValueString(),
-		insecure:       m.Insecure.ValueBool(),
+		endpoint:          stringSetting("endpoint", m.Endpoint, envEndpoint, cloudauth.DefaultEndpoint),
+		region:            stringSetting("region", m.Region, envRegion, defaultRegion).value,
+		maxRetries:        defaultMaxRetries,
+		requestTimeout:    defaultRequestTimeout,
+		maxConcurrency:    defaultMaxConcurrency,
+		requestsPerSecond: defaultRequestsPerSecond,
+		caFile:            m.CAFile.ValueString(),
+		caPEM:             m.CAPEM.ValueString(),
+		insecure:          m.Insecure.ValueBool(),
 	}
 	if !m.MaxRetries.IsNull() {
 		c.maxRetries = int(m.MaxRetries.ValueInt64())
+	}
+	if !m.MaxConcurrency.IsNull() {
+		c.maxConcurrency = int(m.MaxConcurrency.ValueInt64())
+	}
+	if !m.RequestsPerSecond.IsNull() {
+		c.requestsPerSecond = int(m.RequestsPerSecond.ValueInt64())
 	}
 	if !m.RequestTimeout.IsNull() {
 		d, err := time.ParseDuration(m.RequestTimeout.ValueString())

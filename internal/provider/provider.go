@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -28,7 +30,11 @@ type cloudauthProvider struct {
 	version string
 }
 
-var _ provider.Provider = (*cloudauthProvider)(nil)
+var (
+	_ provider.Provider                       = (*cloudauthProvider)(nil)
+	_ provider.ProviderWithFunctions          = (*cloudauthProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*cloudauthProvider)(nil)
+)
 
 // New returns a constructor of the provider at the given version.
 func New(version string) func() provider.Provider {
@@ -139,6 +145,23 @@ func (p *cloudauthProvider) Schema(
 					"unreachable request is retried, with exponential backoff. Defaults to "+
 					"%d; at most %d.", defaultMaxRetries, maxMaxRetries),
 				Validators: []validator.Int64{int64validator.Between(0, maxMaxRetries)},
+			},
+			"max_concurrency": schema.Int64Attribute{
+				Optional: true,
+				Description: fmt.Sprintf("Most requests in flight at once, across every "+
+					"read of this provider (bulk reads run concurrently). Defaults to %d; "+
+					"1 to %d.", defaultMaxConcurrency, maxMaxConcurrency),
+				Validators: []validator.Int64{
+					int64validator.Between(1, maxMaxConcurrency),
+				},
+			},
+			"requests_per_second": schema.Int64Attribute{
+				Optional: true,
+				Description: fmt.Sprintf("Most requests started per second, retries "+
+					"included, across every read of this provider. Defaults to %d, well "+
+					"under the service's published limit of 500 per second; 1 to 500.",
+					defaultRequestsPerSecond),
+				Validators: []validator.Int64{int64validator.Between(1, 500)},
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional: true,
@@ -265,6 +288,7 @@ func (p *cloudauthProvider) Configure(
 		tflog.Debug(ctx, "deferring configuration: arguments unknown",
 			map[string]any{"arguments": unknown})
 		resp.DataSourceData = &providerData{unknown: unknown}
+		resp.EphemeralResourceData = resp.DataSourceData
 		return
 	}
 
@@ -324,6 +348,8 @@ func (p *cloudauthProvider) Configure(
 		HTTPClient:        &http.Client{Transport: transport},
 		MaxRetries:        conn.maxRetries,
 		RequestTimeout:    conn.requestTimeout,
+		MaxConcurrency:    conn.maxConcurrency,
+		RequestsPerSecond: float64(conn.requestsPerSecond),
 		UserAgent:         userAgent(p.version, req.TerraformVersion),
 	})
 	if err != nil {
@@ -337,11 +363,30 @@ func (p *cloudauthProvider) Configure(
 		"credentials": source,
 	})
 	resp.DataSourceData = &providerData{client: client}
+	resp.EphemeralResourceData = resp.DataSourceData
 }
 
 func (p *cloudauthProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewVerificationStatusDataSource,
+		NewVerificationStatusesDataSource,
+	}
+}
+
+// EphemeralResources lists the provider's ephemeral resources.
+func (p *cloudauthProvider) EphemeralResources(
+	context.Context,
+) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewVerificationStatusEphemeralResource,
+	}
+}
+
+// Functions lists the provider's functions.
+func (p *cloudauthProvider) Functions(context.Context) []func() function.Function {
+	return []func() function.Function{
+		NewFarThresholdFunction,
+		NewStatusNameFunction,
 	}
 }
 

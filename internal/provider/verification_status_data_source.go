@@ -3,14 +3,19 @@ package provider
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+)
 
-	"github.com/cloudauth-oss/terraform-provider-cloudauth/internal/cloudauth"
+// Defaults of the wait block.
+const (
+	defaultWaitTimeout      = 10 * time.Minute
+	defaultWaitPollInterval = 10 * time.Second
 )
 
 // verificationStatusDataSource reads one verification ticket's status.
@@ -30,106 +35,86 @@ func NewVerificationStatusDataSource() datasource.DataSource {
 
 // verificationStatusModel is the data source's arguments and results.
 type verificationStatusModel struct {
-	Biz                      types.String `tfsdk:"biz"`
-	TicketID                 types.String `tfsdk:"ticket_id"`
-	ID                       types.String `tfsdk:"id"`
-	StatusCode               types.Int64  `tfsdk:"status_code"`
-	Status                   types.String `tfsdk:"status"`
-	Passed                   types.Bool   `tfsdk:"passed"`
-	AuthorityComparisonScore types.Number `tfsdk:"authority_comparison_score"`
-	SimilarityScore          types.Number `tfsdk:"similarity_score"`
-	AuditConclusions         types.String `tfsdk:"audit_conclusions"`
-	RequestID                types.String `tfsdk:"request_id"`
+	Biz      types.String `tfsdk:"biz"`
+	TicketID types.String `tfsdk:"ticket_id"`
+	Wait     *waitModel   `tfsdk:"wait"`
+	ID       types.String `tfsdk:"id"`
+	statusResult
 }
 
+// waitModel is the wait block.
+type waitModel struct {
+	Timeout      types.String `tfsdk:"timeout"`
+	PollInterval types.String `tfsdk:"poll_interval"`
+}
+
+// Metadata names the data source.
 func (d *verificationStatusDataSource) Metadata(
 	_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse,
 ) {
 	resp.TypeName = req.ProviderTypeName + "_verification_status"
 }
 
+// Schema describes the data source.
 func (d *verificationStatusDataSource) Schema(
 	_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse,
 ) {
+	attrs := dataSourceResultAttributes()
+	attrs["biz"] = schema.StringAttribute{
+		Required: true,
+		Description: "Verification scene, as created in the cloudauth console (for " +
+			"example `RPBasic`).",
+		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+	}
+	attrs["ticket_id"] = schema.StringAttribute{
+		Required: true,
+		Description: "Ticket the verification was started with. Free text, often a UUID; " +
+			"any Unicode character is allowed.",
+		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+	}
+	attrs["id"] = schema.StringAttribute{
+		Computed:    true,
+		Description: "Identifier of this read: the scene and ticket, as `biz/ticket_id`.",
+	}
+
 	resp.Schema = schema.Schema{
 		Description: "Reads where one real-person verification ticket stands: its status " +
 			"code, whether it passed, its scores and the audit conclusions, from the " +
 			"cloudauth GetStatus API.",
-		Attributes: map[string]schema.Attribute{
-			"biz": schema.StringAttribute{
-				Required: true,
-				Description: "Verification scene, as created in the cloudauth console " +
-					"(for example `RPBasic`).",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"ticket_id": schema.StringAttribute{
-				Required: true,
-				Description: "Ticket the verification was started with. Free text, often " +
-					"a UUID; any Unicode character is allowed.",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"id": schema.StringAttribute{
-				Computed:    true,
-				Description: "Identifier of this read: the scene and ticket, as `biz/ticket_id`.",
-			},
-			"status_code": schema.Int64Attribute{
-				Computed: true,
-				Description: "Status code the service reported: -1 not submitted, 0 in " +
-					"review, 1 passed, 2 failed (the ticket may be submitted again).",
-			},
-			"status": schema.StringAttribute{
-				Computed: true,
-				Description: "Name of the status code: `not_submitted`, `in_review`, " +
-					"`passed` or `failed`.",
-			},
-			"passed": schema.BoolAttribute{
-				Computed: true,
-				Description: "Whether the verification passed: true only when the " +
-					"service answered successfully with status code 1.",
-			},
-			"authority_comparison_score": schema.NumberAttribute{
-				Computed: true,
-				Description: "Score from 0 to 100 comparing the face photo with " +
-					"authoritative records, exactly as the service wrote it. Null when " +
-					"the service did not report one. A reference only: the verdict is " +
-					"`status_code`.",
-			},
-			"similarity_score": schema.NumberAttribute{
-				Computed: true,
-				Description: "Score from 0 to 100 comparing the face photo with the ID " +
-					"card portrait, exactly as the service wrote it. Null when the " +
-					"service did not report one.",
-			},
-			"audit_conclusions": schema.StringAttribute{
-				Computed: true,
-				Description: "Why a failed verification failed, as the service wrote it " +
-					"(often in Chinese). Null when the service did not report any.",
-			},
-			"request_id": schema.StringAttribute{
-				Computed:    true,
-				Description: "Id the service gave the request that answered, for support.",
+		Attributes: attrs,
+		Blocks: map[string]schema.Block{
+			"wait": schema.SingleNestedBlock{
+				Description: "Poll until the status is final (passed or failed) instead of " +
+					"reading it once. Without this block the status is read once.",
+				Attributes: map[string]schema.Attribute{
+					"timeout": schema.StringAttribute{
+						Optional: true,
+						Description: "How long to wait for a final status, as a duration " +
+							"string. Defaults to `" + shortDuration(defaultWaitTimeout) +
+							"`. On timeout the read fails with the last status seen.",
+						Validators: []validator.String{durationValidator{}},
+					},
+					"poll_interval": schema.StringAttribute{
+						Optional: true,
+						Description: "Time between two reads while waiting, as a duration " +
+							"string. Defaults to `" + shortDuration(defaultWaitPollInterval) +
+							"`.",
+						Validators: []validator.String{durationValidator{}},
+					},
+				},
 			},
 		},
 	}
 }
 
+// Configure takes the client the provider configured.
 func (d *verificationStatusDataSource) Configure(
 	_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse,
 ) {
-	if req.ProviderData == nil {
-		return
-	}
-
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider.",
-				req.ProviderData))
-		return
-	}
-	d.data = data
+	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// Read reads the ticket's status, waiting for a final one when asked to.
 func (d *verificationStatusDataSource) Read(
 	ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse,
 ) {
@@ -146,37 +131,48 @@ func (d *verificationStatusDataSource) Read(
 	}
 
 	biz, ticketID := model.Biz.ValueString(), model.TicketID.ValueString()
-	status, err := client.GetStatus(ctx, biz, ticketID)
-	if err != nil {
-		resp.Diagnostics.Append(readDiagnostic(err, biz, ticketID))
+	var status *statusResult
+	if model.Wait != nil {
+		status, diag = waitForFinalStatus(ctx, client, biz, ticketID, model.Wait.settings())
+	} else {
+		status, diag = readStatus(ctx, client, biz, ticketID)
+	}
+	if diag != nil {
+		resp.Diagnostics.Append(diag)
 		return
 	}
 
-	model.fill(status)
+	model.ID = types.StringValue(biz + "/" + ticketID)
+	model.statusResult = *status
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }
 
-// fill sets the results from status, leaving null what the service left out.
-func (m *verificationStatusModel) fill(status *cloudauth.Status) {
-	name, _ := cloudauth.StatusName(status.StatusCode)
-
-	m.ID = types.StringValue(m.Biz.ValueString() + "/" + m.TicketID.ValueString())
-	m.StatusCode = types.Int64Value(status.StatusCode)
-	m.Status = types.StringValue(name)
-	m.Passed = types.BoolValue(status.Passed())
-	m.AuthorityComparisonScore = decimalValue(status.AuthorityComparisonScore)
-	m.SimilarityScore = decimalValue(status.SimilarityScore)
-	m.AuditConclusions = types.StringPointerValue(status.AuditConclusions)
-	m.RequestID = types.StringNull()
-	if status.RequestID != "" {
-		m.RequestID = types.StringValue(status.RequestID)
-	}
+// waitSettings are the wait block's durations with defaults applied; the schema has
+// validated them.
+type waitSettings struct {
+	timeout, pollInterval time.Duration
 }
 
-func decimalValue(d *cloudauth.Decimal) types.Number {
-	if d == nil {
-		return types.NumberNull()
+func (w *waitModel) settings() waitSettings {
+	s := waitSettings{timeout: defaultWaitTimeout, pollInterval: defaultWaitPollInterval}
+	if d, err := time.ParseDuration(w.Timeout.ValueString()); err == nil {
+		s.timeout = d
+	}
+	if d, err := time.ParseDuration(w.PollInterval.ValueString()); err == nil {
+		s.pollInterval = d
 	}
 
-	return types.NumberValue(d.BigFloat())
+	return s
+}
+
+// shortDuration writes d as a user would: 10m rather than 10m0s.
+func shortDuration(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+
+	return d.String()
 }
