@@ -1,0 +1,4 @@
+# "in_review"
+output "status" {
+  value = provider::cloudauth::status_name(0)
+}
