@@ -21,6 +21,9 @@ func newTransport(c connection, proxy func(*url.URL) (*url.URL, error)) (*http.T
 	error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = func(r *http.Request) (*url.URL, error) { return proxy(r.URL) }
+	// Keep a connection for every request that may be in flight, so that bulk reads
+	// reuse them rather than open new ones.
+	t.MaxIdleConnsPerHost = max(c.maxConcurrency, 2)
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 
 	if c.caFile != "" || c.caPEM != "" {
