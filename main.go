@@ -23,11 +23,11 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+	opts := providerserver.ServeOpts{
 		Address: "registry.terraform.io/cloudauth-oss/cloudauth",
 		Debug:   debug,
-	})
-	if err != nil {
+	}
+	if err := providerserver.Serve(context.Background(), provider.New(version), opts); err != nil {
 		log.Fatalf("%s (commit %s): %v", "terraform-provider-cloudauth", commit, err)
 	}
 }

@@ -85,7 +85,7 @@ func benchClient(b *testing.B, url string, concurrency int) *cloudauth.Client {
 	if err != nil {
 		b.Fatal(err)
 	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport := http.DefaultTransport.(*http.Transport).Clone() //nolint:errcheck // a *Transport
 	transport.MaxIdleConnsPerHost = 16
 	client, err := cloudauth.NewClient(cloudauth.Config{
 		Endpoint: url, RegionID: "cn-hangzhou", Credentials: creds,

@@ -122,7 +122,7 @@ func NewClient(cfg Config) (*Client, error) {
 }
 
 // GetStatus returns where ticketID of scene biz stands. Retryable failures are retried up
-// to MaxRetries times, each attempt signed anew; a cancelled ctx stops at once.
+// to MaxRetries times, each attempt signed anew; a canceled ctx stops at once.
 func (c *Client) GetStatus(ctx context.Context, biz, ticketID string) (*Status, error) {
 	ctx = tflog.NewSubsystem(ctx, LogSubsystem)
 	ctx = tflog.SubsystemSetField(ctx, LogSubsystem, "action", "GetStatus")

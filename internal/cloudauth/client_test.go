@@ -125,7 +125,8 @@ func TestClient_GetStatus_documentedExample(t *testing.T) {
 			t.Errorf("%s = %q, want %q", name, got.Params[name], value)
 		}
 	}
-	if wantSig := mock.Signature(mock.StringToSign("POST", want), testSecret); signature != wantSig {
+	wantSig := mock.Signature(mock.StringToSign("POST", want), testSecret)
+	if signature != wantSig {
 		t.Errorf("Signature = %q, want %q", signature, wantSig)
 	}
 	if got.Method != http.MethodPost ||
@@ -250,7 +251,8 @@ func TestClient_GetStatus_permanentErrorsNotRetried(t *testing.T) {
 
 func TestClient_GetStatus_cancelStopsAtOnce(t *testing.T) {
 	server := newMock(t)
-	if err := server.Inject(mock.Fault{Kind: mock.FaultDelay, Delay: mock.Duration(time.Minute)}); err != nil {
+	hang := mock.Fault{Kind: mock.FaultDelay, Delay: mock.Duration(time.Minute)}
+	if err := server.Inject(hang); err != nil {
 		t.Fatal(err)
 	}
 	client := newClient(t, server, nil)

@@ -61,7 +61,7 @@ func limitedClient(t *testing.T, url string, concurrency int, rps float64) *clou
 	t.Helper()
 
 	// As the provider's transport does, keep an idle connection for every slot.
-	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport := http.DefaultTransport.(*http.Transport).Clone() //nolint:errcheck // a *Transport
 	transport.MaxIdleConnsPerHost = max(concurrency, 2)
 	client, err := cloudauth.NewClient(cloudauth.Config{
 		Endpoint:          url,

@@ -73,7 +73,7 @@ func (d Decimal) BigFloat() *big.Float {
 
 // jsonNumber is the JSON number grammar; XML text must match it too, which keeps out
 // NaN, Inf, hexadecimal and other forms strconv would accept.
-var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+var jsonNumber = regexp.MustCompile(`^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$`)
 
 // envelope is a response body with its fields checked for type but not yet judged.
 type envelope struct {
@@ -287,7 +287,8 @@ func jsonObject(raw []byte) (map[string]json.RawMessage, error) {
 			return nil, err
 		}
 
-		name := tok.(string)
+		// Inside an object, the decoder only returns a key where a key stands.
+		name, _ := tok.(string)
 		if _, dup := fields[name]; dup {
 			return nil, fmt.Errorf("key %q appears twice", name)
 		}

@@ -29,13 +29,15 @@ const (
 // Environment variables each argument falls back to, in order of precedence: the
 // ALIBABA_CLOUD_ names of the official tools first, then the older ALICLOUD_ ones.
 var (
-	envAccessKey       = []string{"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY"}
-	envSecretKey       = []string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECRET_KEY"}
-	envSecurityToken   = []string{"ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN"}
-	envRegion          = []string{"ALIBABA_CLOUD_REGION", "ALICLOUD_REGION"}
-	envEndpoint        = []string{"ALIBABA_CLOUD_ENDPOINT_CLOUDAUTH", "CLOUDAUTH_ENDPOINT"}
-	envProfile         = []string{"ALIBABA_CLOUD_PROFILE", "ALICLOUD_PROFILE"}
-	envProfileFile     = []string{"ALIBABA_CLOUD_CREDENTIALS_FILE", "ALICLOUD_SHARED_CREDENTIALS_FILE"}
+	envAccessKey     = []string{"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY"}
+	envSecretKey     = []string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALICLOUD_SECRET_KEY"}
+	envSecurityToken = []string{"ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN"}
+	envRegion        = []string{"ALIBABA_CLOUD_REGION", "ALICLOUD_REGION"}
+	envEndpoint      = []string{"ALIBABA_CLOUD_ENDPOINT_CLOUDAUTH", "CLOUDAUTH_ENDPOINT"}
+	envProfile       = []string{"ALIBABA_CLOUD_PROFILE", "ALICLOUD_PROFILE"}
+	envProfileFile   = []string{
+		"ALIBABA_CLOUD_CREDENTIALS_FILE", "ALICLOUD_SHARED_CREDENTIALS_FILE",
+	}
 	envOIDCProviderARN = []string{"ALIBABA_CLOUD_OIDC_PROVIDER_ARN"}
 	envOIDCTokenFile   = []string{"ALIBABA_CLOUD_OIDC_TOKEN_FILE"}
 	envRoleARN         = []string{"ALIBABA_CLOUD_ROLE_ARN"}
@@ -178,7 +180,8 @@ type connection struct {
 
 func resolveConnection(m providerModel) (connection, error) {
 	c := connection{
-		endpoint:          stringSetting("endpoint", m.Endpoint, envEndpoint, cloudauth.DefaultEndpoint),
+		endpoint: stringSetting("endpoint", m.Endpoint, envEndpoint,
+			cloudauth.DefaultEndpoint),
 		region:            stringSetting("region", m.Region, envRegion, defaultRegion).value,
 		maxRetries:        defaultMaxRetries,
 		requestTimeout:    defaultRequestTimeout,

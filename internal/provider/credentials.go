@@ -240,9 +240,9 @@ func oidcSource(in credentialInputs) credentialSource {
 }
 
 func profileSource(profile, file setting) credentialSource {
-	path := expandHome(file.value)
-	if path == "" {
-		path = expandHome(defaultProfileFile)
+	configFile := expandHome(file.value)
+	if configFile == "" {
+		configFile = expandHome(defaultProfileFile)
 	}
 	name := "the current profile"
 	if profile.set() {
@@ -250,10 +250,10 @@ func profileSource(profile, file setting) credentialSource {
 	}
 
 	return credentialSource{
-		name: fmt.Sprintf("%s of %s", name, path),
+		name: fmt.Sprintf("%s of %s", name, configFile),
 		build: func() (providers.CredentialsProvider, error) {
 			return providers.NewCLIProfileCredentialsProviderBuilder().
-				WithProfileFile(path).
+				WithProfileFile(configFile).
 				WithProfileName(profile.value).
 				Build()
 		},

@@ -323,8 +323,9 @@ func TestResolveKeys_trimsWhitespaceWithWarning(t *testing.T) {
 	if diags.HasError() || diags.WarningsCount() != 2 {
 		t.Fatalf("diagnostics %v", diags)
 	}
-	if p := diags[0].(diag.DiagnosticWithPath).Path(); !p.Equal(path.Root("access_key")) {
-		t.Errorf("first warning is on %s, want access_key", p)
+	withPath, ok := diags[0].(diag.DiagnosticWithPath)
+	if !ok || !withPath.Path().Equal(path.Root("access_key")) {
+		t.Errorf("first warning %v is not on access_key", diags[0])
 	}
 	if !regexp.MustCompile(`environment variable ALIBABA_CLOUD_ACCESS_KEY_SECRET`).
 		MatchString(diags[1].Detail()) {

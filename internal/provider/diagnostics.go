@@ -89,7 +89,7 @@ func readDiagnostic(err error, biz, ticketID string) diag.Diagnostic {
 
 	switch {
 	case errors.Is(err, context.Canceled):
-		return diag.NewErrorDiagnostic("Read Cancelled", what+" The run was cancelled.")
+		return diag.NewErrorDiagnostic("Read Canceled", what+" The run was canceled.")
 	case errors.As(err, &apiErr):
 		summary, advice := "Cloudauth Request Failed",
 			"Check the code and message above; retry later if the service is at fault."

@@ -52,14 +52,17 @@ type endpointValidator struct{}
 
 var _ validator.String = endpointValidator{}
 
+// Description says what the validator accepts.
 func (endpointValidator) Description(context.Context) string {
 	return "value must be an https URL, or http to a loopback host"
 }
 
+// MarkdownDescription says what the validator accepts.
 func (v endpointValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
+// ValidateString checks the endpoint.
 func (endpointValidator) ValidateString(
 	_ context.Context, req validator.StringRequest, resp *validator.StringResponse,
 ) {
@@ -81,14 +84,17 @@ type stsEndpointValidator struct{}
 
 var _ validator.String = stsEndpointValidator{}
 
+// Description says what the validator accepts.
 func (stsEndpointValidator) Description(context.Context) string {
 	return "value must be a host name, optionally with a port, reached over https"
 }
 
+// MarkdownDescription says what the validator accepts.
 func (v stsEndpointValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
+// ValidateString checks the STS endpoint.
 func (stsEndpointValidator) ValidateString(
 	_ context.Context, req validator.StringRequest, resp *validator.StringResponse,
 ) {
@@ -108,14 +114,17 @@ type durationValidator struct{}
 
 var _ validator.String = durationValidator{}
 
+// Description says what the validator accepts.
 func (durationValidator) Description(context.Context) string {
 	return "value must be a positive duration such as 30s or 1m"
 }
 
+// MarkdownDescription says what the validator accepts.
 func (v durationValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
+// ValidateString checks the duration.
 func (durationValidator) ValidateString(
 	_ context.Context, req validator.StringRequest, resp *validator.StringResponse,
 ) {

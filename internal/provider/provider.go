@@ -43,6 +43,7 @@ func New(version string) func() provider.Provider {
 	}
 }
 
+// Metadata names the provider and its version.
 func (p *cloudauthProvider) Metadata(
 	_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse,
 ) {
@@ -56,6 +57,7 @@ var (
 	sessionExpiration = []validator.Int64{int64validator.Between(900, 43200)}
 )
 
+// Schema describes the provider block.
 func (p *cloudauthProvider) Schema(
 	_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse,
 ) {
@@ -275,6 +277,8 @@ func (p *cloudauthProvider) Schema(
 	}
 }
 
+// Configure builds the client the data sources and ephemeral resource share: its
+// transport, its credentials and its limits.
 func (p *cloudauthProvider) Configure(
 	ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse,
 ) {
@@ -366,6 +370,7 @@ func (p *cloudauthProvider) Configure(
 	resp.EphemeralResourceData = resp.DataSourceData
 }
 
+// DataSources lists the provider's data sources.
 func (p *cloudauthProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewVerificationStatusDataSource,
@@ -390,6 +395,7 @@ func (p *cloudauthProvider) Functions(context.Context) []func() function.Functio
 	}
 }
 
+// Resources lists the provider's managed resources: none, it only reads.
 func (p *cloudauthProvider) Resources(context.Context) []func() resource.Resource {
 	return nil
 }

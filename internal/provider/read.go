@@ -77,7 +77,7 @@ func waitForFinalStatus(ctx context.Context, client *cloudauth.Client, biz, tick
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, diag.NewErrorDiagnostic("Read Cancelled", fmt.Sprintf("Waiting for "+
+			return nil, diag.NewErrorDiagnostic("Read Canceled", fmt.Sprintf("Waiting for "+
 				"ticket %q in scene %q stopped: %v. Last status: %s.", ticketID, biz,
 				context.Cause(ctx), name))
 		case <-timer.C:

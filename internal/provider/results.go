@@ -74,16 +74,6 @@ var resultFields = []resultField{
 		"for support."},
 }
 
-// statusResultType is the object type of one statusResult.
-var statusResultType = func() types.ObjectType {
-	attrTypes := map[string]attr.Type{}
-	for _, f := range resultFields {
-		attrTypes[f.name] = f.kind
-	}
-
-	return types.ObjectType{AttrTypes: attrTypes}
-}()
-
 // dataSourceResultAttributes returns the result attributes for a data source schema.
 func dataSourceResultAttributes() map[string]dsschema.Attribute {
 	attrs := map[string]dsschema.Attribute{}

@@ -19,7 +19,11 @@ import (
 // cached for the life of the process), and the private CA when one is configured.
 func newTransport(c connection, proxy func(*url.URL) (*url.URL, error)) (*http.Transport,
 	error) {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	base, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return nil, errors.New("the default HTTP transport has been replaced")
+	}
+	t := base.Clone()
 	t.Proxy = func(r *http.Request) (*url.URL, error) { return proxy(r.URL) }
 	// Keep a connection for every request that may be in flight, so that bulk reads
 	// reuse them rather than open new ones.

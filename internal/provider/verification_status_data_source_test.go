@@ -58,7 +58,8 @@ data "cloudauth_verification_status" "applicant" {
 					"similarity_score":           number("93.12"),
 					"authority_comparison_score": number("98.13"),
 					"audit_conclusions":          knownvalue.StringExact("不通过原因"),
-					"request_id":                 knownvalue.StringRegexp(regexp.MustCompile(`^[0-9A-F-]{36}$`)),
+					"request_id": knownvalue.StringRegexp(
+						regexp.MustCompile(`^[0-9A-F-]{36}$`)),
 				}),
 		}},
 	})
@@ -67,7 +68,8 @@ data "cloudauth_verification_status" "applicant" {
 		if _, sent := req.Params["SecurityToken"]; sent {
 			t.Errorf("SecurityToken sent without temporary credentials")
 		}
-		if req.Code != "" || req.Params["Biz"] != exampleBiz || req.Params["RegionId"] != "cn-hangzhou" {
+		if req.Code != "" || req.Params["Biz"] != exampleBiz ||
+			req.Params["RegionId"] != "cn-hangzhou" {
 			t.Errorf("request %v answered %q", req.Params, req.Code)
 		}
 	}
@@ -280,7 +282,8 @@ data "cloudauth_verification_status" "applicant" {
   ticket_id = "39ecf51e-2f81-4dc5-90ee-ff86125be683"
 }
 `
-		}, expect: []any{"Unknown Verification Scene", `with data.cloudauth_verification_status.applicant`,
+		}, expect: []any{"Unknown Verification Scene",
+			`with data.cloudauth_verification_status.applicant`,
 			`biz = "NoSuchScene"`, "Code: InvalidParam.InvalidBiz", "HTTP status: 400",
 			"scene created in the cloudauth console"}},
 		{name: "HTML from a proxy", fault: &mock.Fault{Kind: mock.FaultHTML, HTTPStatus: 403},
@@ -451,8 +454,9 @@ data "cloudauth_verification_status" "empty" {
   ticket_id = %q
 }
 `, values["biz"], values["ticket_id"]),
-					PlanOnly:    true,
-					ExpectError: diagRegexp("Attribute " + attr + " string length must be at least 1"),
+					PlanOnly: true,
+					ExpectError: diagRegexp(
+						"Attribute " + attr + " string length must be at least 1"),
 				}},
 			})
 		})
