@@ -49,8 +49,10 @@ func TestReadStatus_cancelStopsAtOnce(t *testing.T) {
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
-	client, err := cloudauth.NewClient(cloudauth.Config{Endpoint: server.URL, RegionID: "cn-hangzhou",
-		Credentials: creds, HTTPClient: &http.Client{}, MaxRetries: 3})
+	client, err := cloudauth.NewClient(cloudauth.Config{
+		Endpoint: server.URL, RegionID: "cn-hangzhou", Credentials: creds,
+		HTTPClient: &http.Client{}, MaxRetries: 3,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
