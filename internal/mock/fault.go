@@ -29,8 +29,8 @@ const (
 	FaultDelay FaultKind = "delay"
 	// FaultReset closes the connection without an answer.
 	FaultReset FaultKind = "reset"
-	// FaultTruncate sends the headers of the normal answer and half of its body, then
-	// closes the connection.
+	// FaultTruncate sends the headers of the answer the request would have got and half
+	// of its body, then closes the connection.
 	FaultTruncate FaultKind = "truncate"
 )
 
@@ -163,9 +163,11 @@ func (f *Fault) code() string {
 	return ""
 }
 
-// serve writes the fault's answer. It returns false when the normal answer should follow,
-// as after a delay.
-func (f *Fault) serve(w http.ResponseWriter, r *http.Request, format, requestID string) bool {
+// serve writes the fault's answer; answer returns the normal one's content type and body.
+// It returns false when the normal answer should follow, as after a delay.
+func (f *Fault) serve(w http.ResponseWriter, r *http.Request, format, requestID string,
+	answer func() (string, []byte),
+) bool {
 	switch f.Kind {
 	case FaultThrottle, FaultUnavailable, FaultError:
 		code := f.code()
@@ -204,10 +206,9 @@ func (f *Fault) serve(w http.ResponseWriter, r *http.Request, format, requestID 
 	case FaultReset:
 		hijackAndClose(w, "")
 	case FaultTruncate:
-		body := fmt.Sprintf(`{"RequestId":%q,"Data":{"StatusCode":1,"SimilarityScore":`+
-			`93.12},"Success":true}`, requestID)
-		hijackAndClose(w, fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"+
-			"Content-Length: %d\r\n\r\n%s", len(body), body[:len(body)/2]))
+		contentType, body := answer()
+		hijackAndClose(w, fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"+
+			"Content-Length: %d\r\n\r\n%s", contentType, len(body), body[:len(body)/2]))
 	}
 
 	return true

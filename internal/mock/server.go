@@ -81,6 +81,7 @@ type Server struct {
 	faults      []*Fault
 	nonces      map[string]bool
 	requests    []Request
+	chaos       *chaos
 }
 
 // Option adjusts a Server before it starts.
@@ -126,6 +127,10 @@ func NewOn(addr string, cfg Config, opts ...Option) (*Server, error) {
 	}
 	for _, opt := range opts {
 		opt(s)
+	}
+	if err := s.chaos.validate(); err != nil {
+		listener.Close()
+		return nil, err
 	}
 	if err := s.Load(cfg); err != nil {
 		listener.Close()
@@ -215,6 +220,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var fault *Fault
 	if apiErr == nil {
 		fault = s.takeFault(params["TicketId"])
+		if fault == nil {
+			fault = s.chaos.draw(params["TicketId"])
+		}
 	}
 	if fault != nil {
 		rec.Fault = fault.Kind
@@ -233,10 +241,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, format, requestID, apiErr)
 		return
 	}
-	if fault != nil && fault.serve(w, r, format, requestID) {
+	answer := func() (string, []byte) { return s.answer(params, format, requestID) }
+	if fault != nil && fault.serve(w, r, format, requestID, answer) {
 		return
 	}
 
+	contentType, body := answer()
+	writeBody(w, http.StatusOK, contentType, body)
+}
+
+// answer returns the content type and body of the successful answer to params: the
+// ticket's fixture, or status -1 for a ticket the mock does not know.
+func (s *Server) answer(params map[string]string, format, requestID string) (string, []byte) {
 	s.mu.Lock()
 	data, ok := s.fixtures[[2]string{params["Biz"], params["TicketId"]}]
 	s.mu.Unlock()
@@ -244,7 +260,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		data = json.RawMessage(`{"StatusCode":-1}`)
 	}
 
-	writeSuccess(w, format, requestID, data)
+	return successBody(format, requestID, data)
 }
 
 func (s *Server) record(rec Request) {
@@ -415,15 +431,15 @@ func writeError(w http.ResponseWriter, format, requestID string, e *apiError) {
 	writeBody(w, e.status, "text/xml;charset=utf-8", b.Bytes())
 }
 
-// writeSuccess answers with data as the Data of a successful GetStatus answer.
-func writeSuccess(w http.ResponseWriter, format, requestID string, data json.RawMessage) {
+// successBody returns the content type and body of a successful GetStatus answer with
+// data as its Data.
+func successBody(format, requestID string, data json.RawMessage) (string, []byte) {
 	if format == "JSON" {
 		var b bytes.Buffer
 		fmt.Fprintf(&b, `{"RequestId":%q,"Data":`, requestID)
 		b.Write(data)
 		b.WriteString(`,"Success":true}`)
-		writeBody(w, http.StatusOK, "application/json;charset=utf-8", b.Bytes())
-		return
+		return "application/json;charset=utf-8", b.Bytes()
 	}
 
 	var fields map[string]json.RawMessage
@@ -447,7 +463,7 @@ func writeSuccess(w http.ResponseWriter, format, requestID string, data json.Raw
 		writeXMLElement(&b, name, text)
 	}
 	b.WriteString("</Data><Success>true</Success></GetStatusResponse>")
-	writeBody(w, http.StatusOK, "text/xml;charset=utf-8", b.Bytes())
+	return "text/xml;charset=utf-8", b.Bytes()
 }
 
 func writeXMLElement(b *bytes.Buffer, name, text string) {

@@ -1531,9 +1531,9 @@ func TestFault_truncate(t *testing.T) {
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("reading a truncated body: error = %v, want unexpected EOF", err)
 	}
-	full := `{"RequestId":"` + requestIDOf(t, ans.body) +
-		`","Data":{"StatusCode":1,"SimilarityScore":93.12},"Success":true}`
-	want := answer{http.StatusOK, "application/json", full[:len(full)/2]}
+	full := `{"RequestId":"` + requestIDOf(t, ans.body) + `","Data":` + passedData +
+		`,"Success":true}`
+	want := answer{http.StatusOK, "application/json;charset=utf-8", full[:len(full)/2]}
 	if ans != want {
 		t.Errorf("answer = %+v, want %+v", ans, want)
 	}
