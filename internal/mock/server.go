@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -73,6 +74,7 @@ type Server struct {
 	httpServer *httptest.Server
 	now        func() time.Time
 	tlsCert    *tls.Certificate
+	log        io.Writer
 
 	mu          sync.Mutex
 	credentials map[string]Credential
@@ -268,6 +270,23 @@ func (s *Server) record(rec Request) {
 	defer s.mu.Unlock()
 
 	s.requests = append(s.requests, rec)
+	if s.log != nil {
+		outcome := "OK"
+		if rec.Code != "" {
+			outcome = rec.Code
+		}
+		if rec.Fault != "" {
+			outcome += " (fault " + string(rec.Fault) + ")"
+		}
+		fmt.Fprintf(s.log, "%s %s %s Biz=%q TicketId=%q AccessKeyId=%q -> %s\n",
+			rec.At.UTC().Format(time.RFC3339), rec.Method, rec.Params["Action"],
+			rec.Params["Biz"], rec.Params["TicketId"], rec.Params["AccessKeyId"], outcome)
+	}
+}
+
+// WithLog writes a line per request to w: what was asked and how the mock answered.
+func WithLog(w io.Writer) Option {
+	return func(s *Server) { s.log = w }
 }
 
 // judge checks a request as the gateway and the service would, in their order, and

@@ -78,3 +78,5 @@ echo "==> terraform apply"
 tf apply -input=false -no-color "$work/plan" | sed -n '/^Apply complete/p'
 echo "==> Verification status of ticket 39ecf51e-2f81-4dc5-90ee-ff86125be683 (RPBasic)"
 tf output -no-color verification
+echo "==> Requests the mock received, each signature checked"
+cat "$work/mock.log"

@@ -3,7 +3,8 @@
 //
 //	cloudauth-mock -config fixtures.json [-listen 127.0.0.1:0] [-url-file path]
 //
-// It prints the URL it serves on and runs until interrupted.
+// It prints the URL it serves on, logs a line per request to standard error, and runs
+// until interrupted.
 package main
 
 import (
@@ -50,7 +51,7 @@ func run() error {
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 
-	server, err := mock.NewOn(*listen, cfg)
+	server, err := mock.NewOn(*listen, cfg, mock.WithLog(os.Stderr))
 	if err != nil {
 		return err
 	}

@@ -227,8 +227,10 @@ func TestRun_servesUntilSignal(t *testing.T) {
 			if status != http.StatusOK || body != want {
 				t.Errorf("GetStatus answered %d %s, want 200 %s", status, body, want)
 			}
-			if code != 0 || stdout != base+"\n" || stderr != "" {
-				t.Errorf("exit %d, stdout %q, stderr %q; want 0, %q, empty",
+			logLine := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ GET GetStatus ` +
+				`Biz="RPBasic" TicketId="t-1" AccessKeyId="\w+" -> OK\n$`)
+			if code != 0 || stdout != base+"\n" || !logLine.MatchString(stderr) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 0, %q, one request logged",
 					code, stdout, stderr, base+"\n")
 			}
 			if _, err := os.Stat(urlFile + ".tmp"); !errors.Is(err, os.ErrNotExist) {
