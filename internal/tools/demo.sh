@@ -25,7 +25,7 @@ go build -C "$root" -o "$work/bin/cloudauth-mock" ./internal/mock/cmd/cloudauth-
 
 echo "==> Starting the mock cloudauth server on loopback"
 "$work/bin/cloudauth-mock" -config "$root/examples/demo/mock.json" \
-	-url-file "$work/url" >"$work/mock.log" 2>&1 &
+	-url-file "$work/url" >/dev/null 2>"$work/mock.log" &
 mock_pid=$!
 for _ in $(seq 1 100); do
 	[[ -s "$work/url" ]] && break
