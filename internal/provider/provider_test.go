@@ -32,8 +32,8 @@ var testAccProviders = map[string]func() (tfprotov6.ProviderServer, error){
 	"cloudauth": providerserver.NewProtocol6WithError(New("test")()),
 }
 
-// credentialEnv lists every environment variable the provider or the credentials library
-// reads, so the tests run with none of the developer's own.
+// credentialEnv lists the environment variables the provider or the credentials library
+// reads, credentials and proxies, so the tests run with none of the developer's own.
 var credentialEnv = []string{
 	"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
 	"ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN",
@@ -43,7 +43,12 @@ var credentialEnv = []string{
 	"ALIBABA_CLOUD_ROLE_ARN", "ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
 	"ALIBABA_CLOUD_ROLE_SESSION_NAME", "ALIBABA_CLOUD_CREDENTIALS_URI",
 	"ALIBABA_CLOUD_ECS_METADATA", "TF_APPEND_USER_AGENT",
+	"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
 }
+
+// testCA is the CA the test process trusts as its system roots; it issues the STS
+// stand-in's certificates.
+var testCA *mock.CA
 
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
@@ -55,6 +60,9 @@ func runTests(m *testing.M) int {
 	}
 	// The credentials library's last resort is the instance metadata address: never here.
 	os.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	// plugin-testing turns Terraform's update check off only once it serves the provider,
+	// after its first terraform version has already tried to reach HashiCorp for it.
+	os.Setenv("CHECKPOINT_DISABLE", "1")
 
 	// Terraform reads a CLI configuration; give it an empty one of the tests' own, and a
 	// home with no credentials files in it.
@@ -72,6 +80,25 @@ func runTests(m *testing.M) int {
 	}
 	os.Setenv("TF_CLI_CONFIG_FILE", cliConfig)
 	os.Setenv("HOME", dir)
+
+	// credentials-go trusts only the system roots, which Go reads once per process: the
+	// STS stand-in's CA must be the only one they hold before any TLS handshake.
+	if testCA, err = mock.NewCA(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	caDir := filepath.Join(dir, "ca")
+	if err := os.Mkdir(caDir, 0o700); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	caFile := filepath.Join(caDir, "ca.pem")
+	if err := testCA.WriteCertFile(caFile); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	os.Setenv("SSL_CERT_FILE", caFile)
+	os.Setenv("SSL_CERT_DIR", caDir)
 
 	return m.Run()
 }
