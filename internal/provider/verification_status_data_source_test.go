@@ -35,6 +35,9 @@ func expectValues(address string, values map[string]knownvalue.Check) []stateche
 	return checks
 }
 
+// exampleID is the id of a read of the documented example.
+const exampleID = "RPBasic/" + exampleTicket
+
 func TestAccVerificationStatus_documentedExample(t *testing.T) {
 	server := newMock(t)
 
@@ -49,7 +52,7 @@ data "cloudauth_verification_status" "applicant" {
 `,
 			ConfigStateChecks: expectValues("data.cloudauth_verification_status.applicant",
 				map[string]knownvalue.Check{
-					"id":                         knownvalue.StringExact("RPBasic/" + exampleTicket),
+					"id":                         knownvalue.StringExact(exampleID),
 					"biz":                        knownvalue.StringExact("RPBasic"),
 					"ticket_id":                  knownvalue.StringExact(exampleTicket),
 					"status_code":                knownvalue.Int64Exact(1),
