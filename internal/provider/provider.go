@@ -51,10 +51,21 @@ func (p *cloudauthProvider) Metadata(
 	resp.Version = p.version
 }
 
-// Validators shared by several arguments.
+// Validators and arguments shared by several parts of the schema.
 var (
-	nonEmpty          = []validator.String{stringvalidator.LengthAtLeast(1)}
-	sessionExpiration = []validator.Int64{int64validator.Between(900, 43200)}
+	nonEmpty = []validator.String{stringvalidator.LengthAtLeast(1)}
+
+	sessionPolicyAttribute = schema.StringAttribute{
+		Optional:    true,
+		Description: "JSON policy that further restricts the session's permissions.",
+		Validators:  nonEmpty,
+	}
+	sessionExpirationAttribute = schema.Int64Attribute{
+		Optional: true,
+		Description: "Lifetime of the session's credentials in seconds, 900 to 43200. " +
+			"Defaults to 3600.",
+		Validators: []validator.Int64{int64validator.Between(900, 43200)},
+	}
 )
 
 // Schema describes the provider block.
@@ -216,18 +227,8 @@ func (p *cloudauthProvider) Schema(
 						Description: "External id the role's trust policy requires, if any.",
 						Validators:  nonEmpty,
 					},
-					"policy": schema.StringAttribute{
-						Optional: true,
-						Description: "JSON policy that further restricts the session's " +
-							"permissions.",
-						Validators: nonEmpty,
-					},
-					"session_expiration": schema.Int64Attribute{
-						Optional: true,
-						Description: "Lifetime of the session's credentials in seconds, " +
-							"900 to 43200. Defaults to 3600.",
-						Validators: sessionExpiration,
-					},
+					"policy":             sessionPolicyAttribute,
+					"session_expiration": sessionExpirationAttribute,
 				},
 			},
 			"assume_role_with_oidc": schema.SingleNestedBlock{
@@ -259,18 +260,8 @@ func (p *cloudauthProvider) Schema(
 							envList(envRoleSessionName) + ", then `" + defaultSessionName + "`.",
 						Validators: nonEmpty,
 					},
-					"policy": schema.StringAttribute{
-						Optional: true,
-						Description: "JSON policy that further restricts the session's " +
-							"permissions.",
-						Validators: nonEmpty,
-					},
-					"session_expiration": schema.Int64Attribute{
-						Optional: true,
-						Description: "Lifetime of the session's credentials in seconds, " +
-							"900 to 43200. Defaults to 3600.",
-						Validators: sessionExpiration,
-					},
+					"policy":             sessionPolicyAttribute,
+					"session_expiration": sessionExpirationAttribute,
 				},
 			},
 		},

@@ -48,6 +48,14 @@ func decimalValue(d *cloudauth.Decimal) types.Number {
 	return types.NumberValue(d.BigFloat())
 }
 
+// Descriptions of the arguments every reader of one ticket takes.
+const (
+	bizDescription = "Verification scene, as created in the cloudauth console (for " +
+		"example `RPBasic`)."
+	ticketIDDescription = "Ticket the verification was started with. Free text, often a " +
+		"UUID; any Unicode character is allowed."
+)
+
 // resultField describes one result attribute once, for every schema that has it.
 type resultField struct {
 	name        string

@@ -61,16 +61,14 @@ func (d *verificationStatusDataSource) Schema(
 ) {
 	attrs := dataSourceResultAttributes()
 	attrs["biz"] = schema.StringAttribute{
-		Required: true,
-		Description: "Verification scene, as created in the cloudauth console (for " +
-			"example `RPBasic`).",
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		Required:    true,
+		Description: bizDescription,
+		Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
 	}
 	attrs["ticket_id"] = schema.StringAttribute{
-		Required: true,
-		Description: "Ticket the verification was started with. Free text, often a UUID; " +
-			"any Unicode character is allowed.",
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		Required:    true,
+		Description: ticketIDDescription,
+		Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
 	}
 	attrs["id"] = schema.StringAttribute{
 		Computed:    true,

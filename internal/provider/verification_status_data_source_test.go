@@ -44,12 +44,7 @@ func TestAccVerificationStatus_documentedExample(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
-			Config: providerBlock(server) + `
-data "cloudauth_verification_status" "applicant" {
-  biz       = "RPBasic"
-  ticket_id = "39ecf51e-2f81-4dc5-90ee-ff86125be683"
-}
-`,
+			Config: providerBlock(server) + readExample,
 			ConfigStateChecks: expectValues("data.cloudauth_verification_status.applicant",
 				map[string]knownvalue.Check{
 					"id":                         knownvalue.StringExact(exampleID),
@@ -235,12 +230,7 @@ type errorCase struct {
 }
 
 func TestAccVerificationStatus_errors(t *testing.T) {
-	data := `
-data "cloudauth_verification_status" "applicant" {
-  biz       = "RPBasic"
-  ticket_id = "39ecf51e-2f81-4dc5-90ee-ff86125be683"
-}
-`
+	data := readExample
 	withKeys := func(id, secret string) func(*mock.Server) string {
 		return func(s *mock.Server) string {
 			return fmt.Sprintf("provider \"cloudauth\" {\n  endpoint = %q\n  access_key = %q\n"+
@@ -329,12 +319,7 @@ func TestAccVerificationStatus_timestampExpired(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
-			Config: providerBlock(server) + `
-data "cloudauth_verification_status" "applicant" {
-  biz       = "RPBasic"
-  ticket_id = "39ecf51e-2f81-4dc5-90ee-ff86125be683"
-}
-`,
+			Config: providerBlock(server) + readExample,
 			ExpectError: diagRegexp("Request Timestamp Rejected",
 				"Code: InvalidTimeStamp.Expired", "Synchronize this machine's clock"),
 		}},

@@ -47,16 +47,14 @@ func (r *verificationStatusEphemeralResource) Schema(
 ) {
 	attrs := ephemeralResultAttributes()
 	attrs["biz"] = schema.StringAttribute{
-		Required: true,
-		Description: "Verification scene, as created in the cloudauth console (for " +
-			"example `RPBasic`).",
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		Required:    true,
+		Description: bizDescription,
+		Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
 	}
 	attrs["ticket_id"] = schema.StringAttribute{
-		Required: true,
-		Description: "Ticket the verification was started with. Free text, often a UUID; " +
-			"any Unicode character is allowed.",
-		Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		Required:    true,
+		Description: ticketIDDescription,
+		Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
 	}
 
 	resp.Schema = schema.Schema{

@@ -62,10 +62,9 @@ func (d *verificationStatusesDataSource) Schema(
 			"result.", maxBulkTickets),
 		Attributes: map[string]schema.Attribute{
 			"biz": schema.StringAttribute{
-				Required: true,
-				Description: "Verification scene, as created in the cloudauth console " +
-					"(for example `RPBasic`).",
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				Required:    true,
+				Description: bizDescription,
+				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"ticket_ids": schema.SetAttribute{
 				Required:    true,
