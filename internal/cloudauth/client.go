@@ -6,11 +6,13 @@ package cloudauth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -74,6 +76,8 @@ type Config struct {
 type Client struct {
 	cfg      Config
 	endpoint string
+	// http is cfg.HTTPClient made to refuse redirects.
+	http *http.Client
 
 	// credsMu serializes calls into the credentials provider, which refreshes temporary
 	// credentials in place and is not safe for concurrent use.
@@ -109,7 +113,11 @@ func NewClient(cfg Config) (*Client, error) {
 		cfg.Nonce = uuid.NewString
 	}
 
-	c := &Client{cfg: cfg, endpoint: strings.TrimRight(cfg.Endpoint, "/") + "/"}
+	hc := *cfg.HTTPClient
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}
+	c := &Client{cfg: cfg, endpoint: strings.TrimRight(cfg.Endpoint, "/") + "/", http: &hc}
 	if cfg.MaxConcurrency > 0 {
 		c.slots = make(chan struct{}, cfg.MaxConcurrency)
 	}
@@ -173,6 +181,14 @@ func (c *Client) backoff(attempt int) time.Duration {
 }
 
 func (c *Client) attempt(ctx context.Context, attempt int, biz, ticketID string) (*Status, error) {
+	// Wait for the rate limit and a free slot before signing, so that the timestamp and
+	// the credentials are fresh when the request leaves, however long the queue.
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+
 	c.credsMu.Lock()
 	creds, err := c.cfg.Credentials.GetCredentials()
 	c.credsMu.Unlock()
@@ -202,12 +218,6 @@ func (c *Client) attempt(ctx context.Context, attempt int, biz, ticketID string)
 	signature := SignRPC(http.MethodPost, params, creds.AccessKeySecret)
 	body := EncodeForm(params, signature)
 
-	release, err := c.acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-
 	attemptCtx := ctx
 	if c.cfg.RequestTimeout > 0 {
 		var cancel context.CancelFunc
@@ -215,18 +225,20 @@ func (c *Client) attempt(ctx context.Context, attempt int, biz, ticketID string)
 		defer cancel()
 	}
 
+	// Gateways echo the string they signed, security token included, in what they send
+	// back; nothing of it may reach a log, a diagnostic or the state.
+	scrub := newRedactor(creds.SecurityToken, signature, creds.AccessKeySecret)
+
 	start := time.Now()
-	httpStatus, requestID, status, err := c.send(attemptCtx, body)
+	httpStatus, status, err := c.send(attemptCtx, body, scrub)
 	if err != nil && ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
 		err = &TransportError{Err: err, Timeout: c.cfg.RequestTimeout}
 	}
-	// Gateways echo the string they signed, security token included, in their messages.
-	redact(err, creds.SecurityToken, signature, creds.AccessKeySecret)
 
 	fields := map[string]any{
 		"attempt":     attempt,
 		"http_status": httpStatus,
-		"request_id":  requestID,
+		"request_id":  requestIDOf(status, err),
 		"duration_ms": time.Since(start).Milliseconds(),
 	}
 	if err != nil {
@@ -257,13 +269,15 @@ func (c *Client) acquire(ctx context.Context) (func(), error) {
 	}
 }
 
-// send posts one signed request and reads its answer. It returns the HTTP status and the
-// request id it saw, whatever the outcome, for the log.
-func (c *Client) send(ctx context.Context, body string) (int, string, *Status, error) {
+// send posts one signed request and reads its answer, with the secrets scrub knows taken
+// out of it before anything reads it. It returns the HTTP status it saw whatever the
+// outcome, for the log.
+func (c *Client) send(ctx context.Context, body string, scrub redactor) (int, *Status,
+	error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint,
 		strings.NewReader(body))
 	if err != nil {
-		return 0, "", nil, fmt.Errorf("building the request: %w", err)
+		return 0, nil, fmt.Errorf("building the request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -271,31 +285,41 @@ func (c *Client) send(ctx context.Context, body string) (int, string, *Status, e
 		req.Header.Set("User-Agent", c.cfg.UserAgent)
 	}
 
-	resp, err := c.cfg.HTTPClient.Do(req)
+	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, "", nil, &TransportError{Err: err}
+		return 0, nil, &TransportError{Err: err}
 	}
 	defer resp.Body.Close()
 
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
-	if err != nil {
-		return resp.StatusCode, "", nil, &TransportError{Err: fmt.Errorf(
-			"reading the HTTP %d answer: %w", resp.StatusCode, err)}
+	contentType := resp.Header.Get("Content-Type")
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		// Following it would send the signed request, token included, wherever the
+		// answer points, and trust whatever answered there.
+		return resp.StatusCode, nil, &MalformedResponseError{
+			HTTPStatus:  resp.StatusCode,
+			ContentType: contentType,
+			Reason: fmt.Sprintf("the endpoint redirects to %q; redirects are not followed, "+
+				"set endpoint to the service's own URL",
+				shorten(scrub.replace(resp.Header.Get("Location")))),
+		}
 	}
 
-	contentType := resp.Header.Get("Content-Type")
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return resp.StatusCode, nil, &TransportError{Err: fmt.Errorf(
+			"reading the HTTP %d answer: %w", resp.StatusCode, err)}
+	}
 	if len(raw) > MaxResponseBytes {
-		return resp.StatusCode, "", nil, &MalformedResponseError{
+		return resp.StatusCode, nil, &MalformedResponseError{
 			HTTPStatus:  resp.StatusCode,
 			ContentType: contentType,
 			Reason:      fmt.Sprintf("the body is larger than %d bytes", MaxResponseBytes),
 		}
 	}
 
-	status, err := decodeStatus(resp.StatusCode, contentType, raw)
-	requestID := requestIDOf(status, err)
+	status, err := decodeStatus(resp.StatusCode, contentType, []byte(scrub.replace(string(raw))))
 
-	return resp.StatusCode, requestID, status, err
+	return resp.StatusCode, status, err
 }
 
 func requestIDOf(status *Status, err error) string {
@@ -316,29 +340,36 @@ func requestIDOf(status *Status, err error) string {
 // redacted replaces secrets in what the service sent back.
 const redacted = "[redacted]"
 
-// redact removes each secret, raw or percent-encoded once or twice (as in a string to
-// sign), from the text an error carries from the service.
-func redact(err error, secrets ...string) {
+// redactor removes secrets from what came back from the service, in every form an echo
+// may take: raw, percent-encoded once or twice (as in a string to sign), form-encoded,
+// with lower-case escapes, or escaped for JSON.
+type redactor struct {
+	r *strings.Replacer
+}
+
+func newRedactor(secrets ...string) redactor {
 	var pairs []string
 	for _, secret := range secrets {
 		if secret == "" {
 			continue
 		}
-		once := PercentEncode(secret)
-		pairs = append(pairs, PercentEncode(once), redacted, once, redacted, secret, redacted)
-	}
-	if len(pairs) == 0 {
-		return
-	}
-	r := strings.NewReplacer(pairs...)
 
-	var apiErr *APIError
-	var malformed *MalformedResponseError
-	switch {
-	case errors.As(err, &apiErr):
-		apiErr.Message = r.Replace(apiErr.Message)
-	case errors.As(err, &malformed):
-		malformed.Snippet = r.Replace(malformed.Snippet)
-		malformed.Reason = r.Replace(malformed.Reason)
+		once := PercentEncode(secret)
+		jsonEscaped, _ := json.Marshal(secret)
+		forms := []string{
+			PercentEncode(once), strings.ToLower(PercentEncode(once)), once,
+			strings.ToLower(once), url.QueryEscape(secret),
+			strings.Trim(string(jsonEscaped), `"`),
+			strings.ReplaceAll(secret, "/", `\/`), secret,
+		}
+		for _, form := range forms {
+			pairs = append(pairs, form, redacted)
+		}
 	}
+
+	return redactor{r: strings.NewReplacer(pairs...)}
+}
+
+func (r redactor) replace(s string) string {
+	return r.r.Replace(s)
 }

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -391,5 +394,118 @@ func TestClient_GetStatus_errorsHideTheSecurityToken(t *testing.T) {
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("the error shows %q: %s", secret, err)
 		}
+	}
+}
+
+func TestClient_GetStatus_redirectsRefused(t *testing.T) {
+	var elsewhere atomic.Int64
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		elsewhere.Add(1)
+		fmt.Fprint(w, `{"RequestId":"elsewhere","Data":{"StatusCode":1},"Success":true}`)
+	}))
+	defer target.Close()
+
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			redirector := httptest.NewServer(http.HandlerFunc(
+				func(w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, target.URL+"/steal", code)
+				}))
+			defer redirector.Close()
+			client, err := cloudauth.NewClient(cloudauth.Config{Endpoint: redirector.URL,
+				Credentials: staticAK(t, testKeyID, testSecret), HTTPClient: &http.Client{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			status, err := client.GetStatus(context.Background(), exampleBiz, exampleTID)
+
+			var malformed *cloudauth.MalformedResponseError
+			if status != nil || !errors.As(err, &malformed) || malformed.HTTPStatus != code ||
+				!strings.Contains(malformed.Reason, "redirects are not followed") {
+				t.Fatalf("status %+v, err %v", status, err)
+			}
+		})
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the redirect target received %d requests, want none", n)
+	}
+}
+
+func TestClient_GetStatus_echoedSecretsRedactedEverywhere(t *testing.T) {
+	token := "CAIS" + strings.Repeat("Q+/=", 250) + "END"
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		sent := r.PostForm.Get("SecurityToken")
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprintf(w, `{"RequestId":%q,"Code":"Bad.%s","Message":"%s %s %s","Success":false}`,
+			sent, cloudauth.PercentEncode(sent), strings.ReplaceAll(sent, "/", `\/`),
+			strings.ToLower(cloudauth.PercentEncode(sent)), r.PostForm.Get("Signature"))
+	}))
+	defer echo.Close()
+	sts, err := providers.NewStaticSTSCredentialsProviderBuilder().WithAccessKeyId(testSTSKeyID).
+		WithAccessKeySecret(testSTSKey).WithSecurityToken(token).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := cloudauth.NewClient(cloudauth.Config{Endpoint: echo.URL,
+		Credentials: sts, HTTPClient: &http.Client{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var buf bytes.Buffer
+	_, err = client.GetStatus(tflogtest.RootLogger(context.Background(), &buf), exampleBiz,
+		exampleTID)
+
+	var apiErr *cloudauth.APIError
+	if !errors.As(err, &apiErr) || apiErr.RequestID != "[redacted]" ||
+		apiErr.Code != "Bad.[redacted]" {
+		t.Fatalf("err = %v", err)
+	}
+	for _, where := range []string{err.Error(), buf.String()} {
+		for _, part := range []string{"END", "Q+/=Q", "Q%2B%2F%3D", "q%2b%2f%3d", `Q+\/=`} {
+			if strings.Contains(where, part) {
+				t.Errorf("%q survives in %s", part, where)
+			}
+		}
+	}
+}
+
+func TestClient_GetStatus_signsOnlyOnceASlotIsFree(t *testing.T) {
+	release := make(chan struct{})
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		<-release
+		fmt.Fprint(w, `{"RequestId":"R","Data":{"StatusCode":0},"Success":true}`)
+	}))
+	defer server.Close()
+	var nonces atomic.Int64
+	client, err := cloudauth.NewClient(cloudauth.Config{Endpoint: server.URL,
+		Credentials: staticAK(t, testKeyID, testSecret), HTTPClient: &http.Client{},
+		MaxConcurrency: 1,
+		Nonce:          func() string { return fmt.Sprint(nonces.Add(1)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	done := make(chan error, 3)
+	for range 3 {
+		go func() {
+			_, err := client.GetStatus(context.Background(), exampleBiz, exampleTID)
+			done <- err
+		}()
+	}
+	time.Sleep(200 * time.Millisecond)
+	signedWhileBlocked := nonces.Load()
+	close(release)
+	for range 3 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if signedWhileBlocked != 1 {
+		t.Errorf("%d requests signed while one slot was busy, want 1: a queued request "+
+			"must be signed when it leaves, not when it queues", signedWhileBlocked)
 	}
 }

@@ -72,7 +72,9 @@ type MalformedResponseError struct {
 	ContentType string
 	RequestID   string
 	Reason      string
-	Snippet     string
+
+	// body is the start of what was read, for the message.
+	body []byte
 }
 
 func (e *MalformedResponseError) Error() string {
@@ -84,8 +86,8 @@ func (e *MalformedResponseError) Error() string {
 		msg += ", request " + e.RequestID
 	}
 	msg += "): " + e.Reason
-	if e.Snippet != "" {
-		msg += fmt.Sprintf("; the body starts %q", e.Snippet)
+	if start := snippet(e.body); start != "" {
+		msg += fmt.Sprintf("; the body starts %q", start)
 	}
 
 	return msg

@@ -101,17 +101,18 @@ func decodeStatus(httpStatus int, contentType string, body []byte) (*Status, err
 			HTTPStatus:  httpStatus,
 			ContentType: contentType,
 			Reason:      err.Error(),
-			Snippet:     snippet(body),
+			body:        bodyStart(body),
 		}
 	}
 
+	// Only a plain 200 carries an answer: a partial or odd 2xx is not trusted either.
 	succeeded := env.success != nil && *env.success
-	if !succeeded || httpStatus < 200 || httpStatus > 299 {
+	if !succeeded || httpStatus != 200 {
 		return nil, &APIError{
 			HTTPStatus: httpStatus,
-			Code:       env.code,
-			Message:    env.message,
-			RequestID:  env.requestID,
+			Code:       shorten(env.code),
+			Message:    shorten(env.message),
+			RequestID:  shorten(env.requestID),
 		}
 	}
 
@@ -119,9 +120,9 @@ func decodeStatus(httpStatus int, contentType string, body []byte) (*Status, err
 		return &MalformedResponseError{
 			HTTPStatus:  httpStatus,
 			ContentType: contentType,
-			RequestID:   env.requestID,
+			RequestID:   shorten(env.requestID),
 			Reason:      reason,
-			Snippet:     snippet(body),
+			body:        bodyStart(body),
 		}
 	}
 
@@ -132,14 +133,14 @@ func decodeStatus(httpStatus int, contentType string, body []byte) (*Status, err
 	code, err := strconv.ParseInt(*env.data.statusCode, 10, 64)
 	if err != nil {
 		return nil, malformed(fmt.Sprintf("Data.StatusCode %s is not an integer",
-			*env.data.statusCode))
+			shorten(*env.data.statusCode)))
 	}
 	if _, ok := StatusName(code); !ok {
 		return nil, malformed(fmt.Sprintf("Data.StatusCode %d is not one of -1, 0, 1, 2", code))
 	}
 
 	status := &Status{
-		RequestID:        env.requestID,
+		RequestID:        shorten(env.requestID),
 		StatusCode:       code,
 		AuditConclusions: env.data.audit,
 	}
@@ -166,10 +167,16 @@ func decodeStatus(httpStatus int, contentType string, body []byte) (*Status, err
 	return status, nil
 }
 
+// scoreNumber is the form a score may take: a JSON number of a few digits with at most a
+// two-digit exponent. Longer forms are no score the service writes, and converting them
+// exactly can take unbounded time.
+var scoreNumber = regexp.MustCompile(`^-?(0|[1-9]\d{0,3})(\.\d{1,20})?([eE][+-]?\d{1,2})?$`)
+
 // parseScore accepts a decimal from 0 to 100.
 func parseScore(text string) (Decimal, error) {
-	if !jsonNumber.MatchString(text) {
-		return "", fmt.Errorf("%q is not a number", text)
+	if !scoreNumber.MatchString(text) {
+		return "", fmt.Errorf("%q is not a score: a number from 0 to 100 is expected",
+			shorten(text))
 	}
 
 	d := Decimal(text)
@@ -227,7 +234,7 @@ func decodeJSONEnvelope(body []byte) (*envelope, error) {
 	if raw, ok := top["Success"]; ok && !isJSONNull(raw) {
 		var success bool
 		if err := json.Unmarshal(raw, &success); err != nil {
-			return nil, fmt.Errorf("Success is %s, not true or false", raw)
+			return nil, fmt.Errorf("Success is %s, not true or false", shorten(string(raw)))
 		}
 		env.success = &success
 	}
@@ -290,7 +297,7 @@ func jsonObject(raw []byte) (map[string]json.RawMessage, error) {
 		// Inside an object, the decoder only returns a key where a key stands.
 		name, _ := tok.(string)
 		if _, dup := fields[name]; dup {
-			return nil, fmt.Errorf("key %q appears twice", name)
+			return nil, fmt.Errorf("key %q appears twice", shorten(name))
 		}
 
 		var value json.RawMessage
@@ -330,7 +337,7 @@ func jsonText(raw json.RawMessage, allowNumber bool) (*string, error) {
 		return &text, nil
 	}
 
-	return nil, fmt.Errorf("is %s, not a string", raw)
+	return nil, fmt.Errorf("is %s, not a string", shorten(string(raw)))
 }
 
 // jsonNumberText returns a number field's exact text, nil when absent or null.
@@ -339,83 +346,198 @@ func jsonNumberText(raw json.RawMessage) (*string, error) {
 		return nil, nil
 	}
 	if !jsonNumber.Match(raw) {
-		return nil, fmt.Errorf("is %s, not a number", raw)
+		return nil, fmt.Errorf("is %s, not a number", shorten(string(raw)))
 	}
 
 	text := string(raw)
 	return &text, nil
 }
 
-// xmlEnvelope is the XML form of a response; the root element is GetStatusResponse for an
-// answer and Error for a gateway error.
-type xmlEnvelope struct {
-	XMLName   xml.Name
-	RequestID *string `xml:"RequestId"`
-	Success   *string `xml:"Success"`
-	Code      *string `xml:"Code"`
-	Message   *string `xml:"Message"`
-	Data      *struct {
-		StatusCode               *string `xml:"StatusCode"`
-		AuthorityComparisonScore *string `xml:"AuthorityComparisonScore"`
-		SimilarityScore          *string `xml:"SimilarityScore"`
-		AuditConclusions         *string `xml:"AuditConclusions"`
-	} `xml:"Data"`
-}
-
+// decodeXMLEnvelope reads the XML form of a response as strictly as the JSON one: the
+// root is GetStatusResponse for an answer or Error for a gateway error; each element
+// appears at most once and holds text only, except Data; nothing follows the root.
 func decodeXMLEnvelope(body []byte) (*envelope, error) {
-	var doc xmlEnvelope
-	if err := xml.Unmarshal(body, &doc); err != nil {
-		return nil, fmt.Errorf("the body is not XML: %w", err)
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	root, err := xmlRoot(dec)
+	if err != nil {
+		return nil, err
 	}
 
-	switch doc.XMLName.Local {
-	case "GetStatusResponse", "Error":
-	default:
-		return nil, fmt.Errorf("the XML root is <%s>, not <GetStatusResponse> or <Error>",
-			doc.XMLName.Local)
+	top, data, err := xmlChildren(dec, root, "Data")
+	if err != nil {
+		return nil, err
+	}
+	if err := xmlEnd(dec); err != nil {
+		return nil, err
 	}
 
 	env := &envelope{
-		requestID: deref(doc.RequestID),
-		code:      deref(doc.Code),
-		message:   deref(doc.Message),
+		requestID: deref(top["RequestId"]),
+		code:      deref(top["Code"]),
+		message:   deref(top["Message"]),
 	}
-
-	if doc.Success != nil {
-		success, err := strconv.ParseBool(strings.TrimSpace(*doc.Success))
-		if err != nil {
-			return nil, fmt.Errorf("Success is %q, not true or false", *doc.Success)
+	if text, ok := top["Success"]; ok {
+		switch strings.TrimSpace(*text) {
+		case "true":
+			env.success = ptrTo(true)
+		case "false":
+			env.success = ptrTo(false)
+		default:
+			return nil, fmt.Errorf("Success is %q, not true or false", shorten(*text))
 		}
-		env.success = &success
+	}
+	if root.Name.Local == "Error" {
+		// A gateway error is a failure, whatever else it holds.
+		env.success = ptrTo(false)
 	}
 
-	if doc.Data == nil {
+	if data == nil {
 		return env, nil
 	}
 
-	env.data = &statusData{audit: doc.Data.AuditConclusions}
+	env.data = &statusData{audit: data["AuditConclusions"]}
 	numbers := []struct {
 		name string
-		text *string
 		dest **string
 	}{
-		{"StatusCode", doc.Data.StatusCode, &env.data.statusCode},
-		{"AuthorityComparisonScore", doc.Data.AuthorityComparisonScore, &env.data.authority},
-		{"SimilarityScore", doc.Data.SimilarityScore, &env.data.similarity},
+		{"StatusCode", &env.data.statusCode},
+		{"AuthorityComparisonScore", &env.data.authority},
+		{"SimilarityScore", &env.data.similarity},
 	}
 	for _, number := range numbers {
-		if number.text == nil {
+		text, ok := data[number.name]
+		if !ok {
 			continue
 		}
 
-		text := strings.TrimSpace(*number.text)
-		if !jsonNumber.MatchString(text) {
-			return nil, fmt.Errorf("Data.%s is %q, not a number", number.name, text)
+		trimmed := strings.TrimSpace(*text)
+		if !jsonNumber.MatchString(trimmed) {
+			return nil, fmt.Errorf("Data.%s is %q, not a number", number.name, shorten(trimmed))
 		}
-		*number.dest = &text
+		*number.dest = &trimmed
 	}
 
 	return env, nil
+}
+
+// xmlRoot returns the root element, refusing a DOCTYPE and any other root than the two a
+// response has.
+func xmlRoot(dec *xml.Decoder) (xml.StartElement, error) {
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return xml.StartElement{}, fmt.Errorf("the body is not XML: %w", err)
+		}
+
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != "GetStatusResponse" && t.Name.Local != "Error" {
+				return t, fmt.Errorf("the XML root is <%s>, not <GetStatusResponse> or <Error>",
+					shorten(t.Name.Local))
+			}
+			return t, nil
+		case xml.Directive:
+			return xml.StartElement{}, errors.New("the XML body has a DOCTYPE or other directive")
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return xml.StartElement{}, errors.New("the XML body has text before its root")
+			}
+		}
+	}
+}
+
+// xmlChildren reads the children of parent up to its end: text elements into fields, and
+// the one element named nested into a map of its own text children.
+func xmlChildren(dec *xml.Decoder, parent xml.StartElement, nested string) (
+	fields, nestedFields map[string]*string, err error) {
+	fields = map[string]*string{}
+	seenNested := false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, fmt.Errorf("the body is not XML: %w", err)
+		}
+
+		switch t := tok.(type) {
+		case xml.StartElement:
+			name := t.Name.Local
+			if _, dup := fields[name]; dup || (name == nested && seenNested) {
+				return nil, nil, fmt.Errorf("element <%s> appears twice in <%s>",
+					shorten(name), parent.Name.Local)
+			}
+			if name == nested {
+				seenNested = true
+				if nestedFields, _, err = xmlChildren(dec, t, ""); err != nil {
+					return nil, nil, err
+				}
+				continue
+			}
+
+			text, err := xmlText(dec, t)
+			if err != nil {
+				return nil, nil, err
+			}
+			fields[name] = &text
+		case xml.EndElement:
+			return fields, nestedFields, nil
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return nil, nil, fmt.Errorf("<%s> holds text beside its elements",
+					parent.Name.Local)
+			}
+		case xml.Directive:
+			return nil, nil, errors.New("the XML body has a directive inside it")
+		}
+	}
+}
+
+// xmlText reads the text of a leaf element up to its end.
+func xmlText(dec *xml.Decoder, el xml.StartElement) (string, error) {
+	var text strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", fmt.Errorf("the body is not XML: %w", err)
+		}
+
+		switch t := tok.(type) {
+		case xml.CharData:
+			text.Write(t)
+		case xml.EndElement:
+			return text.String(), nil
+		case xml.StartElement:
+			return "", fmt.Errorf("element <%s> holds an element, not text",
+				shorten(el.Name.Local))
+		}
+	}
+}
+
+// xmlEnd refuses anything but white space, comments and processing instructions after
+// the root element.
+func xmlEnd(dec *xml.Decoder) error {
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("the body is not XML after its root: %w", err)
+		}
+
+		switch t := tok.(type) {
+		case xml.Comment, xml.ProcInst:
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return errors.New("data follows the XML root element")
+			}
+		default:
+			return errors.New("data follows the XML root element")
+		}
+	}
+}
+
+func ptrTo[T any](v T) *T {
+	return &v
 }
 
 func deref(s *string) string {
@@ -426,22 +548,40 @@ func deref(s *string) string {
 	return *s
 }
 
+// bodyStartBytes is how much of a body an error keeps: enough to redact a whole echoed
+// security token before the message shows the first snippetRunes characters.
+const (
+	bodyStartBytes = 8 << 10
+	snippetRunes   = 120
+	shortenRunes   = 512
+)
+
+// bodyStart copies the start of a body for an error message.
+func bodyStart(body []byte) []byte {
+	return bytes.Clone(body[:min(len(body), bodyStartBytes)])
+}
+
 // snippet returns the start of a body for an error message, on one line.
 func snippet(body []byte) string {
-	const most = 120
-
 	text := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "?")), " ")
-	if len(text) > most {
-		cut := most
-		for cut > 0 && !utf8RuneStart(text[cut]) {
-			cut--
+	return truncate(text, snippetRunes)
+}
+
+// shorten bounds text the service sent before it goes into a message or the state, so
+// that a hostile answer cannot bloat a diagnostic past what Terraform accepts.
+func shorten(text string) string {
+	return truncate(strings.ToValidUTF8(text, "?"), shortenRunes)
+}
+
+// truncate cuts text to at most n runes, marking the cut.
+func truncate(text string, n int) string {
+	runes := 0
+	for i := range text {
+		if runes == n {
+			return text[:i] + "…"
 		}
-		text = text[:cut] + "…"
+		runes++
 	}
 
 	return text
-}
-
-func utf8RuneStart(b byte) bool {
-	return b&0xC0 != 0x80
 }

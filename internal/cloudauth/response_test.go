@@ -231,3 +231,86 @@ func TestDecodeStatus_malformed(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeStatus_hostileAnswers covers answers built to make a failure read as a pass,
+// or to make reading them crash or hang.
+func TestDecodeStatus_hostileAnswers(t *testing.T) {
+	cases := []struct {
+		name string
+		http int
+		body string
+		// apiError is set when a *APIError is due, else a *MalformedResponseError.
+		apiError bool
+		contains string
+	}{
+		{"XML duplicate Success", 200, `<GetStatusResponse><Success>false</Success><Data>` +
+			`<StatusCode>1</StatusCode></Data><Success>true</Success></GetStatusResponse>`,
+			false, "element <Success> appears twice in <GetStatusResponse>"},
+		{"XML duplicate Data", 200, `<GetStatusResponse><Data><StatusCode>2</StatusCode>` +
+			`</Data><Data><StatusCode>1</StatusCode></Data><Success>true</Success>` +
+			`</GetStatusResponse>`, false, "element <Data> appears twice"},
+		{"XML duplicate StatusCode", 200, `<GetStatusResponse><Data><StatusCode>2` +
+			`</StatusCode><StatusCode>1</StatusCode></Data><Success>true</Success>` +
+			`</GetStatusResponse>`, false, "element <StatusCode> appears twice in <Data>"},
+		{"XML Error root claiming success", 200, `<Error><RequestId>gw</RequestId>` +
+			`<Code>Forbidden.RAM</Code><Data><StatusCode>1</StatusCode></Data>` +
+			`<Success>true</Success></Error>`, true, "Forbidden.RAM"},
+		{"XML Success 1", 200, `<GetStatusResponse><Data><StatusCode>1</StatusCode></Data>` +
+			`<Success>1</Success></GetStatusResponse>`, false, `Success is "1"`},
+		{"XML second root", 200, `<GetStatusResponse><Data><StatusCode>1</StatusCode></Data>` +
+			`<Success>true</Success></GetStatusResponse><GetStatusResponse/>`, false,
+			"data follows the XML root element"},
+		{"XML trailing text", 200, `<GetStatusResponse><Data><StatusCode>1</StatusCode>` +
+			`</Data><Success>true</Success></GetStatusResponse>garbage`, false,
+			"data follows the XML root element"},
+		{"XML element inside a value", 200, `<GetStatusResponse><Data><StatusCode>1<x>2</x>` +
+			`</StatusCode></Data><Success>true</Success></GetStatusResponse>`, false,
+			"element <StatusCode> holds an element, not text"},
+		{"XML DOCTYPE", 200, `<?xml version="1.0"?><!DOCTYPE GetStatusResponse [` +
+			`<!ENTITY s "1">]><GetStatusResponse><Data><StatusCode>&s;</StatusCode></Data>` +
+			`<Success>true</Success></GetStatusResponse>`, false, "DOCTYPE"},
+		{"huge score exponent", 200, `{"Success":true,"Data":{"StatusCode":2,` +
+			`"SimilarityScore":1e999999999999}}`, false, "is not a score"},
+		{"tiny score exponent", 200, `{"Success":true,"Data":{"StatusCode":2,` +
+			`"SimilarityScore":1e-300000}}`, false, "is not a score"},
+		{"XML huge score exponent", 200, `<GetStatusResponse><Data><StatusCode>1</StatusCode>` +
+			`<AuthorityComparisonScore>1e99999999999</AuthorityComparisonScore></Data>` +
+			`<Success>true</Success></GetStatusResponse>`, false, "is not a score"},
+		{"206 Partial Content", 206, `{"Success":true,"Data":{"StatusCode":1}}`, true,
+			"HTTP 206"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, err := decodeStatus(tc.http, "text/xml", []byte(tc.body))
+
+			if status != nil {
+				t.Fatalf("read as status %d", status.StatusCode)
+			}
+			var apiErr *APIError
+			var malformed *MalformedResponseError
+			if tc.apiError && !errors.As(err, &apiErr) ||
+				!tc.apiError && !errors.As(err, &malformed) {
+				t.Fatalf("err = %v (%T)", err, err)
+			}
+			if !strings.Contains(err.Error(), tc.contains) {
+				t.Errorf("error %q does not contain %q", err, tc.contains)
+			}
+		})
+	}
+}
+
+func TestDecodeStatus_boundsWhatItRepeats(t *testing.T) {
+	huge := strings.Repeat("1234567,", 100000)
+	cases := map[string]string{
+		"ill-typed Code": `{"Code":[` + huge + `1]}`,
+		"long Message":   `{"Success":false,"Code":"X","Message":"` + huge + `"}`,
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := decodeStatus(200, "application/json", []byte(body))
+			if err == nil || len(err.Error()) > 2000 {
+				t.Errorf("error of %d bytes: want an error under 2000 bytes", len(err.Error()))
+			}
+		})
+	}
+}
