@@ -5,12 +5,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/aliyun/credentials-go/credentials/providers"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 // ecsMetadataURL is the instance metadata service the library asks for instance RAM role
@@ -66,7 +68,8 @@ func resolveCredentials(in credentialInputs) (providers.CredentialsProvider, str
 	base, err := source.build()
 	if err != nil {
 		diags.AddError("Invalid Credentials Configuration", fmt.Sprintf(
-			"The credentials from %s cannot be used: %v.", source.name, err))
+			"The credentials from %s cannot be used: %s.", source.name,
+			scrubCredentials(err.Error())))
 		return nil, "", diags
 	}
 
@@ -77,8 +80,8 @@ func resolveCredentials(in credentialInputs) (providers.CredentialsProvider, str
 	assumed, name, err := assumeRole(in, base, source.name)
 	if err != nil {
 		diags.AddAttributeError(path.Root("assume_role"), "Invalid Assume Role Configuration",
-			fmt.Sprintf("assume_role over the credentials from %s cannot be used: %v.",
-				source.name, err))
+			fmt.Sprintf("assume_role over the credentials from %s cannot be used: %s.",
+				source.name, scrubCredentials(err.Error())))
 		return nil, "", diags
 	}
 
@@ -90,14 +93,28 @@ type keys struct {
 	access, secret, token setting
 }
 
-// resolveKeys reads the access key arguments and their environment variables, trimming
-// surrounding whitespace (a newline from file(), say) with a warning.
+// resolveKeys reads the access key, secret and security token together from one place:
+// the provider block when it sets any of them, else the environment. Mixing the two
+// would pair a key with another's secret, or a long-term key with a stale token.
+// Surrounding whitespace (a newline from file(), say) is trimmed with a warning.
 func resolveKeys(m providerModel, diags *diag.Diagnostics) keys {
-	k := keys{
-		access: stringSetting("access_key", m.AccessKey, envAccessKey, ""),
-		secret: stringSetting("secret_key", m.SecretKey, envSecretKey, ""),
-		token:  stringSetting("security_token", m.SecurityToken, envSecurityToken, ""),
+	var k keys
+	inBlock := !m.AccessKey.IsNull() || !m.SecretKey.IsNull() || !m.SecurityToken.IsNull()
+	if inBlock {
+		k = keys{
+			access: stringSetting("access_key", m.AccessKey, nil, ""),
+			secret: stringSetting("secret_key", m.SecretKey, nil, ""),
+			token:  stringSetting("security_token", m.SecurityToken, nil, ""),
+		}
+	} else {
+		null := types.StringNull()
+		k = keys{
+			access: stringSetting("access_key", null, envAccessKey, ""),
+			secret: stringSetting("secret_key", null, envSecretKey, ""),
+			token:  stringSetting("security_token", null, envSecurityToken, ""),
+		}
 	}
+
 	for _, s := range []*setting{&k.access, &k.secret, &k.token} {
 		trimmed := strings.TrimSpace(s.value)
 		if trimmed == s.value {
@@ -117,13 +134,26 @@ func resolveKeys(m providerModel, diags *diag.Diagnostics) keys {
 		}
 	}
 
+	where := "the environment, as " + envList(envSecretKey)
+	if inBlock {
+		where = "the provider block, as secret_key"
+	}
 	switch {
 	case k.access.set() && !k.secret.set():
 		diags.AddError("Missing Secret Key", fmt.Sprintf("An access key id is set (%s) but "+
-			"no secret key. Set secret_key, or %s.", k.access.source, envList(envSecretKey)))
+			"no secret key. Keys are taken together from one place, the provider block or "+
+			"the environment, never mixed: set the secret in %s.", k.access.source, where))
 	case k.secret.set() && !k.access.set():
+		where = strings.NewReplacer("secret_key", "access_key",
+			envList(envSecretKey), envList(envAccessKey)).Replace(where)
 		diags.AddError("Missing Access Key", fmt.Sprintf("A secret key is set (%s) but no "+
-			"access key id. Set access_key, or %s.", k.secret.source, envList(envAccessKey)))
+			"access key id. Keys are taken together from one place, the provider block or "+
+			"the environment, never mixed: set the access key id in %s.", k.secret.source,
+			where))
+	case inBlock && !k.access.set():
+		diags.AddAttributeError(path.Root("security_token"), "Missing Access Key",
+			"security_token is set in the provider block without access_key and "+
+				"secret_key. Keys are taken together from one place: set all three there.")
 	}
 
 	return k
@@ -366,4 +396,17 @@ func missingNames(settings map[string]setting) string {
 	slices.Sort(missing)
 
 	return strings.Join(missing, ", ")
+}
+
+// credentialField matches a secret field and its value in the JSON or form text a
+// credentials source (STS, a credentials URI, an external command) answered with, which
+// the credentials library quotes whole in its errors.
+var credentialField = regexp.MustCompile(`(?i)("?(?:AccessKeySecret|access_key_secret|` +
+	`SecurityToken|sts_token|security_token|OIDCToken)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|` +
+	`[^\s,&}]+)`)
+
+// scrubCredentials hides the values of secret fields in an error from a credentials
+// source.
+func scrubCredentials(text string) string {
+	return credentialField.ReplaceAllString(text, `${1}"[redacted]"`)
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -311,29 +311,118 @@ func TestAccProvider_invalidArgumentsRejectedAtPlan(t *testing.T) {
 }
 
 func TestResolveKeys_trimsWhitespaceWithWarning(t *testing.T) {
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", " \t"+testSecret+"\n")
-	var diags diag.Diagnostics
+	t.Run("provider block", func(t *testing.T) {
+		var diags diag.Diagnostics
 
-	k := resolveKeys(providerModel{AccessKey: types.StringValue(testKeyID + "\n"),
-		SecretKey: types.StringNull(), SecurityToken: types.StringNull()}, &diags)
+		k := resolveKeys(providerModel{AccessKey: types.StringValue(testKeyID + "\n"),
+			SecretKey: types.StringValue(" " + testSecret)}, &diags)
 
-	if k.access.value != testKeyID || k.secret.value != testSecret {
-		t.Errorf("keys %q %q", k.access.value, k.secret.value)
-	}
-	if diags.HasError() || diags.WarningsCount() != 2 {
-		t.Fatalf("diagnostics %v", diags)
-	}
-	withPath, ok := diags[0].(diag.DiagnosticWithPath)
-	if !ok || !withPath.Path().Equal(path.Root("access_key")) {
-		t.Errorf("first warning %v is not on access_key", diags[0])
-	}
-	if !regexp.MustCompile(`environment variable ALIBABA_CLOUD_ACCESS_KEY_SECRET`).
-		MatchString(diags[1].Detail()) {
-		t.Errorf("second warning %q does not name the variable", diags[1].Detail())
-	}
+		if k.access.value != testKeyID || k.secret.value != testSecret {
+			t.Errorf("keys %q %q", k.access.value, k.secret.value)
+		}
+		if diags.HasError() || diags.WarningsCount() != 2 {
+			t.Fatalf("diagnostics %v", diags)
+		}
+		for i, name := range []string{"access_key", "secret_key"} {
+			withPath, ok := diags[i].(diag.DiagnosticWithPath)
+			if !ok || !withPath.Path().Equal(path.Root(name)) {
+				t.Errorf("warning %v is not on %s", diags[i], name)
+			}
+		}
+		expectNoSecret(t, diags)
+	})
+
+	t.Run("environment", func(t *testing.T) {
+		t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", testKeyID)
+		t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", " \t"+testSecret+"\n")
+		var diags diag.Diagnostics
+
+		k := resolveKeys(providerModel{}, &diags)
+
+		if k.access.value != testKeyID || k.secret.value != testSecret {
+			t.Errorf("keys %q %q", k.access.value, k.secret.value)
+		}
+		if diags.HasError() || diags.WarningsCount() != 1 ||
+			!strings.Contains(diags[0].Detail(),
+				"environment variable ALIBABA_CLOUD_ACCESS_KEY_SECRET") {
+			t.Fatalf("diagnostics %v", diags)
+		}
+		expectNoSecret(t, diags)
+	})
+}
+
+func expectNoSecret(t *testing.T, diags diag.Diagnostics) {
+	t.Helper()
+
 	for _, d := range diags {
-		if regexp.MustCompile(testSecret).MatchString(d.Detail()) {
+		if strings.Contains(d.Detail(), testSecret) {
 			t.Errorf("a warning shows the secret: %q", d.Detail())
 		}
+	}
+}
+
+// TestResolveKeys_neverMixesBlockAndEnvironment pairs keys only from one place.
+func TestResolveKeys_neverMixesBlockAndEnvironment(t *testing.T) {
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", testSecret)
+	t.Setenv("ALIBABA_CLOUD_SECURITY_TOKEN", testToken)
+	var diags diag.Diagnostics
+
+	k := resolveKeys(providerModel{AccessKey: types.StringValue(testKeyID)}, &diags)
+
+	if k.secret.set() || k.token.set() {
+		t.Errorf("the environment's secret or token was paired with the block's key")
+	}
+	if !diags.HasError() || diags[0].Summary() != "Missing Secret Key" ||
+		!strings.Contains(diags[0].Detail(), "set the secret in the provider block") {
+		t.Errorf("diagnostics %v", diags)
+	}
+}
+
+func TestScrubCredentials_hidesSecretFields(t *testing.T) {
+	in := `get credentials from GET http://127.0.0.1/c failed: {"AccessKeyId":"STS.k",` +
+		`"AccessKeySecret":"s3cr\"et","SecurityToken":"CAIS+/=","Expiration":null}; ` +
+		`access_key_secret=abc&sts_token=tok OIDCToken: eyJhb.c`
+	want := `get credentials from GET http://127.0.0.1/c failed: {"AccessKeyId":"STS.k",` +
+		`"AccessKeySecret":"[redacted]","SecurityToken":"[redacted]","Expiration":null}; ` +
+		`access_key_secret="[redacted]"&sts_token="[redacted]" OIDCToken: "[redacted]"`
+
+	if got := scrubCredentials(in); got != want {
+		t.Errorf("scrubCredentials =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestAccCredentials_brokenURIAnswerHidesItsSecrets(t *testing.T) {
+	server := newMock(t)
+	uri, err := mock.NewCredentialsURI(mock.CredentialsURIConfig{Status: 200,
+		Body: `{"AccessKeyId":"STS.leak","AccessKeySecret":"uri-secret-9f8e",` +
+			`"SecurityToken":"uri-token-7d6c"}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(uri.Close)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		// Called with the run's error, as no step expects one: it looks at the whole text.
+		ErrorCheck: func(err error) error {
+			for _, secret := range []string{"uri-secret-9f8e", "uri-token-7d6c"} {
+				if strings.Contains(err.Error(), secret) {
+					return fmt.Errorf("the diagnostic shows %s: %w", secret, err)
+				}
+			}
+			if !diagRegexp("Credentials Unavailable", "the credentials URI",
+				`"AccessKeySecret":"[redacted]"`).MatchString(err.Error()) {
+				return fmt.Errorf("unexpected diagnostic: %w", err)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf("provider \"cloudauth\" {\n  endpoint = %q\n"+
+				"  credentials_uri = %q\n}\n", server.URL, uri.URL+"/credentials") + readExample,
+		}},
+	})
+
+	if n := len(server.Requests()); n != 0 {
+		t.Errorf("the mock received %d requests, want none", n)
 	}
 }

@@ -127,7 +127,7 @@ func readDiagnostic(err error, biz, ticketID string) diag.Diagnostic {
 				"(HTTPS_PROXY, NO_PROXY), then run again.", what, transport.Error(), attempts))
 	case errors.As(err, &credsErr):
 		return diag.NewErrorDiagnostic("Credentials Unavailable", fmt.Sprintf(
-			"%s No request was sent.\n\n%s", what, credsErr.Error()))
+			"%s No request was sent.\n\n%s", what, scrubCredentials(credsErr.Error())))
 	}
 
 	return diag.NewErrorDiagnostic("Cloudauth Request Failed", what+"\n\n"+err.Error())

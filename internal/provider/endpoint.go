@@ -109,13 +109,20 @@ func (stsEndpointValidator) ValidateString(
 	}
 }
 
-// durationValidator checks a positive Go duration string at plan time.
-type durationValidator struct{}
+// durationValidator checks a Go duration string at plan time: positive, and at least min
+// when min is set.
+type durationValidator struct {
+	min time.Duration
+}
 
 var _ validator.String = durationValidator{}
 
 // Description says what the validator accepts.
-func (durationValidator) Description(context.Context) string {
+func (v durationValidator) Description(context.Context) string {
+	if v.min > 0 {
+		return "value must be a duration of at least " + v.min.String()
+	}
+
 	return "value must be a positive duration such as 30s or 1m"
 }
 
@@ -125,7 +132,7 @@ func (v durationValidator) MarkdownDescription(ctx context.Context) string {
 }
 
 // ValidateString checks the duration.
-func (durationValidator) ValidateString(
+func (v durationValidator) ValidateString(
 	_ context.Context, req validator.StringRequest, resp *validator.StringResponse,
 ) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
@@ -133,9 +140,13 @@ func (durationValidator) ValidateString(
 	}
 
 	d, err := time.ParseDuration(req.ConfigValue.ValueString())
-	if err != nil || d <= 0 {
+	switch {
+	case err != nil || d <= 0:
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration", fmt.Sprintf(
 			"%q is not a positive duration: write a number with a unit, such as 30s, "+
 				"1m or 1m30s.", req.ConfigValue.ValueString()))
+	case d < v.min:
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration", fmt.Sprintf(
+			"%q is shorter than the least allowed, %s.", req.ConfigValue.ValueString(), v.min))
 	}
 }

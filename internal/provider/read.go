@@ -41,16 +41,25 @@ func readStatus(ctx context.Context, client *cloudauth.Client, biz, ticketID str
 }
 
 // waitForFinalStatus reads a ticket's status every poll interval until it is passed or
-// failed, failing with the last status seen when the timeout runs out first.
+// failed. The timeout bounds the whole wait, reads in flight included; when it runs out
+// the read fails with the last status seen.
 func waitForFinalStatus(ctx context.Context, client *cloudauth.Client, biz, ticketID string,
 	wait waitSettings) (*statusResult, diag.Diagnostic) {
-	deadline := time.Now().Add(wait.timeout)
+	waitCtx, cancel := context.WithTimeout(ctx, wait.timeout)
+	defer cancel()
+	deadline, _ := waitCtx.Deadline()
 
-	for reads := 1; ; reads++ {
-		status, err := client.GetStatus(ctx, biz, ticketID)
+	var last *cloudauth.Status
+	for reads := 0; ; {
+		status, err := client.GetStatus(waitCtx, biz, ticketID)
 		if err != nil {
+			if ctx.Err() == nil && waitCtx.Err() != nil {
+				return nil, notFinalInTime(biz, ticketID, wait, last, reads)
+			}
 			return nil, readDiagnostic(err, biz, ticketID)
 		}
+		reads++
+		last = status
 
 		final := status.StatusCode == cloudauth.StatusPassed ||
 			status.StatusCode == cloudauth.StatusFailed
@@ -62,25 +71,38 @@ func waitForFinalStatus(ctx context.Context, client *cloudauth.Client, biz, tick
 			result := newStatusResult(status)
 			return &result, nil
 		}
-
-		name, _ := cloudauth.StatusName(status.StatusCode)
 		if time.Now().Add(wait.pollInterval).After(deadline) {
-			return nil, diag.NewErrorDiagnostic("Verification Not Final In Time", fmt.Sprintf(
-				"Ticket %q in scene %q did not reach a final status (passed or failed) "+
-					"within the wait timeout of %s.\n\nLast status: %s (status code %d), "+
-					"after %d reads; request id %s.\n\nRaise wait.timeout, or read again "+
-					"later.", ticketID, biz, wait.timeout, name, status.StatusCode, reads,
-				orNone(status.RequestID)))
+			return nil, notFinalInTime(biz, ticketID, wait, last, reads)
 		}
 
 		timer := time.NewTimer(wait.pollInterval)
 		select {
-		case <-ctx.Done():
+		case <-waitCtx.Done():
 			timer.Stop()
+			if ctx.Err() == nil {
+				return nil, notFinalInTime(biz, ticketID, wait, last, reads)
+			}
+			name, _ := cloudauth.StatusName(status.StatusCode)
 			return nil, diag.NewErrorDiagnostic("Read Canceled", fmt.Sprintf("Waiting for "+
 				"ticket %q in scene %q stopped: %v. Last status: %s.", ticketID, biz,
 				context.Cause(ctx), name))
 		case <-timer.C:
 		}
 	}
+}
+
+// notFinalInTime reports a wait that ran out, with the last status seen, if any.
+func notFinalInTime(biz, ticketID string, wait waitSettings, last *cloudauth.Status,
+	reads int) diag.Diagnostic {
+	seen := "none: no read answered within the timeout"
+	if last != nil {
+		name, _ := cloudauth.StatusName(last.StatusCode)
+		seen = fmt.Sprintf("%s (status code %d), after %d reads; request id %s", name,
+			last.StatusCode, reads, orNone(last.RequestID))
+	}
+
+	return diag.NewErrorDiagnostic("Verification Not Final In Time", fmt.Sprintf(
+		"Ticket %q in scene %q did not reach a final status (passed or failed) within the "+
+			"wait timeout of %s.\n\nLast status: %s.\n\nRaise wait.timeout, or read again "+
+			"later.", ticketID, biz, wait.timeout, seen))
 }

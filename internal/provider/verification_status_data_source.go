@@ -16,6 +16,7 @@ import (
 const (
 	defaultWaitTimeout      = 10 * time.Minute
 	defaultWaitPollInterval = 10 * time.Second
+	minWaitPollInterval     = 100 * time.Millisecond
 )
 
 // verificationStatusDataSource reads one verification ticket's status.
@@ -88,16 +89,19 @@ func (d *verificationStatusDataSource) Schema(
 					"timeout": schema.StringAttribute{
 						Optional: true,
 						Description: "How long to wait for a final status, as a duration " +
-							"string. Defaults to `" + shortDuration(defaultWaitTimeout) +
-							"`. On timeout the read fails with the last status seen.",
+							"string, reads in flight included. Defaults to `" +
+							shortDuration(defaultWaitTimeout) + "`. On timeout the read fails " +
+							"with the last status seen.",
 						Validators: []validator.String{durationValidator{}},
 					},
 					"poll_interval": schema.StringAttribute{
 						Optional: true,
 						Description: "Time between two reads while waiting, as a duration " +
-							"string. Defaults to `" + shortDuration(defaultWaitPollInterval) +
-							"`.",
-						Validators: []validator.String{durationValidator{}},
+							"string, at least `" + minWaitPollInterval.String() + "`. Defaults " +
+							"to `" + shortDuration(defaultWaitPollInterval) + "`.",
+						Validators: []validator.String{
+							durationValidator{min: minWaitPollInterval},
+						},
 					},
 				},
 			},

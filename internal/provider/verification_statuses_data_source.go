@@ -150,13 +150,22 @@ func (d *verificationStatusesDataSource) Read(
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }
 
+// maxFailureRunes bounds each failed ticket's line, so that a thousand failures with
+// long messages still fit in one diagnostic.
+const maxFailureRunes = 300
+
 // firstLine returns the first paragraph of a diagnostic detail after its opening
-// sentence, which repeats the ticket, joined on one line.
+// sentence, which repeats the ticket, joined on one line and bounded in length.
 func firstLine(detail string) string {
 	paragraphs := strings.Split(detail, "\n\n")
 	if len(paragraphs) > 1 {
 		paragraphs = paragraphs[1:]
 	}
 
-	return strings.Join(strings.Fields(paragraphs[0]), " ")
+	line := []rune(strings.Join(strings.Fields(paragraphs[0]), " "))
+	if len(line) > maxFailureRunes {
+		return string(line[:maxFailureRunes]) + "…"
+	}
+
+	return string(line)
 }

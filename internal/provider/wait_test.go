@@ -2,6 +2,7 @@ package provider
 
 import (
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -97,6 +98,60 @@ data "cloudauth_verification_status" "waited" {
 `,
 			PlanOnly:    true,
 			ExpectError: diagRegexp("Invalid Duration", `"often" is not a positive duration`),
+		}},
+	})
+}
+
+func TestAccVerificationStatus_waitTimeoutBoundsAHangingRead(t *testing.T) {
+	server := newMock(t)
+	if err := server.Inject(mock.Fault{Kind: mock.FaultDelay,
+		Delay: mock.Duration(30 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+
+	start := time.Now()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(server, `request_timeout = "20s"`) + `
+data "cloudauth_verification_status" "waited" {
+  biz       = "RPBasic"
+  ticket_id = "39ecf51e-2f81-4dc5-90ee-ff86125be683"
+
+  wait {
+    timeout       = "1s"
+    poll_interval = "200ms"
+  }
+}
+`,
+			ExpectError: diagRegexp("Verification Not Final In Time",
+				"within the wait timeout of 1s",
+				"Last status: none: no read answered within the timeout"),
+		}},
+	})
+
+	if elapsed := time.Since(start); elapsed > 15*time.Second {
+		t.Errorf("the run took %s: the wait timeout did not cut the hanging read", elapsed)
+	}
+}
+
+func TestAccVerificationStatus_waitPollIntervalHasAFloor(t *testing.T) {
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: `
+data "cloudauth_verification_status" "waited" {
+  biz       = "RPBasic"
+  ticket_id = "t"
+
+  wait {
+    poll_interval = "1ns"
+  }
+}
+`,
+			PlanOnly: true,
+			ExpectError: diagRegexp("Invalid Duration",
+				`"1ns" is shorter than the least allowed, 100ms.`),
 		}},
 	})
 }
