@@ -13,13 +13,15 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
-	"sync"
 	"time"
+	"unicode"
 
 	"github.com/aliyun/credentials-go/credentials/providers"
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
 )
 
@@ -79,9 +81,10 @@ type Client struct {
 	// http is cfg.HTTPClient made to refuse redirects.
 	http *http.Client
 
-	// credsMu serializes calls into the credentials provider, which refreshes temporary
-	// credentials in place and is not safe for concurrent use.
-	credsMu sync.Mutex
+	// credsFetch runs one call into the credentials provider at a time, shared by every
+	// attempt that needs credentials meanwhile: the provider refreshes temporary
+	// credentials in place, is not safe for concurrent use, and may be slow to fail.
+	credsFetch singleflight.Group
 
 	// slots holds a token per request in flight, when MaxConcurrency bounds them.
 	slots chan struct{}
@@ -189,14 +192,9 @@ func (c *Client) attempt(ctx context.Context, attempt int, biz, ticketID string)
 	}
 	defer release()
 
-	c.credsMu.Lock()
-	creds, err := c.cfg.Credentials.GetCredentials()
-	c.credsMu.Unlock()
-	if err == nil && (creds.AccessKeyId == "" || creds.AccessKeySecret == "") {
-		err = errors.New("the access key id or secret is empty")
-	}
+	creds, err := c.credentials(ctx)
 	if err != nil {
-		return nil, &CredentialsError{Source: c.cfg.CredentialsSource, Err: err}
+		return nil, err
 	}
 
 	params := map[string]string{
@@ -234,6 +232,7 @@ func (c *Client) attempt(ctx context.Context, attempt int, biz, ticketID string)
 	if err != nil && ctx.Err() == nil && errors.Is(attemptCtx.Err(), context.DeadlineExceeded) {
 		err = &TransportError{Err: err, Timeout: c.cfg.RequestTimeout}
 	}
+	scrub.transport(err)
 
 	fields := map[string]any{
 		"attempt":     attempt,
@@ -247,6 +246,32 @@ func (c *Client) attempt(ctx context.Context, attempt int, biz, ticketID string)
 	tflog.SubsystemDebug(ctx, LogSubsystem, "called GetStatus", fields)
 
 	return status, err
+}
+
+// credentials returns the credentials to sign with. A canceled ctx stops waiting at
+// once, since the credentials library's calls (STS, a credentials URI, a profile file)
+// take no context.
+func (c *Client) credentials(ctx context.Context) (*providers.Credentials, error) {
+	fetch := c.credsFetch.DoChan("", func() (any, error) {
+		return c.cfg.Credentials.GetCredentials()
+	})
+
+	select {
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for credentials: %w", context.Cause(ctx))
+	case result := <-fetch:
+		creds, _ := result.Val.(*providers.Credentials)
+		err := result.Err
+		if err == nil && (creds == nil || strings.TrimSpace(creds.AccessKeyId) == "" ||
+			strings.TrimSpace(creds.AccessKeySecret) == "") {
+			err = errors.New("the access key id or secret is empty")
+		}
+		if err != nil {
+			return nil, &CredentialsError{Source: c.cfg.CredentialsSource, Err: err}
+		}
+
+		return creds, nil
+	}
 }
 
 // acquire waits for the rate limit and a free slot, and returns the function that frees
@@ -295,12 +320,15 @@ func (c *Client) send(ctx context.Context, body string, scrub redactor) (int, *S
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		// Following it would send the signed request, token included, wherever the
 		// answer points, and trust whatever answered there.
+		where := "without saying where"
+		if location := resp.Header.Get("Location"); location != "" {
+			where = fmt.Sprintf("to %q", shorten(scrub.replace(location)))
+		}
 		return resp.StatusCode, nil, &MalformedResponseError{
 			HTTPStatus:  resp.StatusCode,
-			ContentType: contentType,
-			Reason: fmt.Sprintf("the endpoint redirects to %q; redirects are not followed, "+
-				"set endpoint to the service's own URL",
-				shorten(scrub.replace(resp.Header.Get("Location")))),
+			ContentType: shorten(scrub.replace(contentType)),
+			Reason: fmt.Sprintf("the endpoint redirects %s; redirects are not followed, "+
+				"set endpoint to the service's own URL", where),
 		}
 	}
 
@@ -312,12 +340,13 @@ func (c *Client) send(ctx context.Context, body string, scrub redactor) (int, *S
 	if len(raw) > MaxResponseBytes {
 		return resp.StatusCode, nil, &MalformedResponseError{
 			HTTPStatus:  resp.StatusCode,
-			ContentType: contentType,
+			ContentType: shorten(scrub.replace(contentType)),
 			Reason:      fmt.Sprintf("the body is larger than %d bytes", MaxResponseBytes),
 		}
 	}
 
-	status, err := decodeStatus(resp.StatusCode, contentType, []byte(scrub.replace(string(raw))))
+	status, err := decodeStatus(resp.StatusCode, contentType, []byte(scrub.replace(string(raw))),
+		scrub.replace)
 
 	return resp.StatusCode, status, err
 }
@@ -340,6 +369,29 @@ func requestIDOf(status *Status, err error) string {
 // redacted replaces secrets in what the service sent back.
 const redacted = "[redacted]"
 
+// percentEscape is one %XY escape.
+var percentEscape = regexp.MustCompile(`%[0-9A-F]{2}`)
+
+// lowerEscapes writes the hex digits of every escape in lower case, as some servers do.
+func lowerEscapes(s string) string {
+	return percentEscape.ReplaceAllStringFunc(s, strings.ToLower)
+}
+
+// unicodeEscaped writes every character but letters and digits as a JSON \u escape, as
+// some JSON encoders do for +, /, = and the like.
+func unicodeEscaped(s, format string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			b.WriteRune(r)
+			continue
+		}
+		b.WriteString(`\u` + fmt.Sprintf(format, r))
+	}
+
+	return b.String()
+}
+
 // redactor removes secrets from what came back from the service, in every form an echo
 // may take: raw, percent-encoded once or twice (as in a string to sign), form-encoded,
 // with lower-case escapes, or escaped for JSON.
@@ -355,12 +407,14 @@ func newRedactor(secrets ...string) redactor {
 		}
 
 		once := PercentEncode(secret)
+		twice := PercentEncode(once)
 		jsonEscaped, _ := json.Marshal(secret)
 		forms := []string{
-			PercentEncode(once), strings.ToLower(PercentEncode(once)), once,
-			strings.ToLower(once), url.QueryEscape(secret),
+			twice, lowerEscapes(twice), once, lowerEscapes(once),
+			url.QueryEscape(secret), lowerEscapes(url.QueryEscape(secret)),
 			strings.Trim(string(jsonEscaped), `"`),
-			strings.ReplaceAll(secret, "/", `\/`), secret,
+			strings.ReplaceAll(secret, "/", `\/`), unicodeEscaped(secret, "%04x"),
+			unicodeEscaped(secret, "%04X"), secret,
 		}
 		for _, form := range forms {
 			pairs = append(pairs, form, redacted)
@@ -372,4 +426,13 @@ func newRedactor(secrets ...string) redactor {
 
 func (r redactor) replace(s string) string {
 	return r.r.Replace(s)
+}
+
+// transport scrubs and bounds a transport error, whose text Go's HTTP client may fill
+// with a raw header or status line from the answer.
+func (r redactor) transport(err error) {
+	var transport *TransportError
+	if errors.As(err, &transport) && transport.Err != nil {
+		transport.Err = errors.New(shorten(r.replace(transport.Err.Error())))
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -438,9 +439,12 @@ func TestClient_GetStatus_echoedSecretsRedactedEverywhere(t *testing.T) {
 		_ = r.ParseForm()
 		sent := r.PostForm.Get("SecurityToken")
 		w.WriteHeader(http.StatusBadGateway)
-		fmt.Fprintf(w, `{"RequestId":%q,"Code":"Bad.%s","Message":"%s %s %s","Success":false}`,
-			sent, cloudauth.PercentEncode(sent), strings.ReplaceAll(sent, "/", `\/`),
-			strings.ToLower(cloudauth.PercentEncode(sent)), r.PostForm.Get("Signature"))
+		lowerHex := regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(
+			cloudauth.PercentEncode(sent), strings.ToLower)
+		gson := strings.NewReplacer("+", `\u002b`, "/", `\u002f`, "=", `\u003d`).Replace(sent)
+		fmt.Fprintf(w, `{"RequestId":%q,"Code":"Bad.%s","Message":"%s %s %s %s",`+
+			`"Success":false}`, sent, cloudauth.PercentEncode(sent),
+			strings.ReplaceAll(sent, "/", `\/`), lowerHex, gson, r.PostForm.Get("Signature"))
 	}))
 	defer echo.Close()
 	sts, err := providers.NewStaticSTSCredentialsProviderBuilder().WithAccessKeyId(testSTSKeyID).
@@ -464,7 +468,7 @@ func TestClient_GetStatus_echoedSecretsRedactedEverywhere(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	for _, where := range []string{err.Error(), buf.String()} {
-		for _, part := range []string{"END", "Q+/=Q", "Q%2B%2F%3D", "q%2b%2f%3d", `Q+\/=`} {
+		for _, part := range []string{"END", "Q+/=Q", "Q%2B%2F%3D", "Q%2b%2f%3d", `Q+\/=`} {
 			if strings.Contains(where, part) {
 				t.Errorf("%q survives in %s", part, where)
 			}
@@ -507,5 +511,53 @@ func TestClient_GetStatus_signsOnlyOnceASlotIsFree(t *testing.T) {
 	if signedWhileBlocked != 1 {
 		t.Errorf("%d requests signed while one slot was busy, want 1: a queued request "+
 			"must be signed when it leaves, not when it queues", signedWhileBlocked)
+	}
+}
+
+// hangingCredentials stands for a credentials source that does not answer, such as a
+// credentials URI that accepts the connection and says nothing.
+type hangingCredentials struct {
+	calls   atomic.Int64
+	release chan struct{}
+}
+
+func (h *hangingCredentials) GetCredentials() (*providers.Credentials, error) {
+	h.calls.Add(1)
+	<-h.release
+	return nil, errors.New("the source gave up")
+}
+
+func (h *hangingCredentials) GetProviderName() string { return "hanging" }
+
+func TestClient_GetStatus_credentialFetchSharedAndCancellable(t *testing.T) {
+	server := newMock(t)
+	creds := &hangingCredentials{release: make(chan struct{})}
+	defer close(creds.release)
+	client := newClient(t, server, func(c *cloudauth.Config) { c.Credentials = creds })
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	errs := make(chan error, 5)
+	for range 5 {
+		go func() {
+			_, err := client.GetStatus(ctx, exampleBiz, exampleTID)
+			errs <- err
+		}()
+	}
+	for range 5 {
+		if err := <-errs; !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	}
+
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("returned after %s, want within a second of the cancel", elapsed)
+	}
+	if n := creds.calls.Load(); n != 1 {
+		t.Errorf("%d calls into the credentials source, want 1 shared by all reads", n)
+	}
+	if n := len(server.Requests()); n != 0 {
+		t.Errorf("%d requests sent without credentials", n)
 	}
 }

@@ -127,11 +127,13 @@ type CredentialsError struct {
 }
 
 func (e *CredentialsError) Error() string {
+	// The credentials library quotes whole answers and files in its errors.
+	cause := shorten(e.Err.Error())
 	if e.Source == "" {
-		return fmt.Sprintf("no credentials to sign the request with: %v", e.Err)
+		return "no credentials to sign the request with: " + cause
 	}
 
-	return fmt.Sprintf("no credentials to sign the request with from %s: %v", e.Source, e.Err)
+	return fmt.Sprintf("no credentials to sign the request with from %s: %s", e.Source, cause)
 }
 
 func (e *CredentialsError) Unwrap() error {

@@ -48,7 +48,7 @@ func FuzzDecodeStatus(f *testing.F) {
 
 	hundred := big.NewFloat(100)
 	f.Fuzz(func(t *testing.T, httpStatus int, body []byte) {
-		status, err := decodeStatus(httpStatus, "application/json", body)
+		status, err := decodeStatus(httpStatus, "application/json", body, keep)
 		if err != nil {
 			var apiErr *APIError
 			var malformed *MalformedResponseError

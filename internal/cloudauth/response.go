@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // MaxResponseBytes is the most of a response body the client reads. A GetStatus answer is
@@ -93,15 +94,20 @@ type statusData struct {
 
 // decodeStatus judges a whole response body read with the given HTTP status. Every way it
 // can go wrong is an error: a *APIError for an answer the service gave, a
-// *MalformedResponseError for one that cannot be trusted.
-func decodeStatus(httpStatus int, contentType string, body []byte) (*Status, error) {
+// *MalformedResponseError for one that cannot be trusted. clean is applied to every text
+// taken from the answer, whole and decoded, before it is bounded; the client passes one
+// that removes echoed secrets.
+func decodeStatus(httpStatus int, contentType string, body []byte,
+	clean func(string) string) (*Status, error) {
+	text := func(s string) string { return shorten(clean(s)) }
+
 	env, err := decodeEnvelope(body)
 	if err != nil {
 		return nil, &MalformedResponseError{
 			HTTPStatus:  httpStatus,
-			ContentType: contentType,
-			Reason:      err.Error(),
-			body:        bodyStart(body),
+			ContentType: text(contentType),
+			Reason:      text(err.Error()),
+			body:        bodyStart([]byte(clean(string(body)))),
 		}
 	}
 
@@ -110,19 +116,19 @@ func decodeStatus(httpStatus int, contentType string, body []byte) (*Status, err
 	if !succeeded || httpStatus != 200 {
 		return nil, &APIError{
 			HTTPStatus: httpStatus,
-			Code:       shorten(env.code),
-			Message:    shorten(env.message),
-			RequestID:  shorten(env.requestID),
+			Code:       text(env.code),
+			Message:    text(env.message),
+			RequestID:  text(env.requestID),
 		}
 	}
 
 	malformed := func(reason string) error {
 		return &MalformedResponseError{
 			HTTPStatus:  httpStatus,
-			ContentType: contentType,
-			RequestID:   shorten(env.requestID),
-			Reason:      reason,
-			body:        bodyStart(body),
+			ContentType: text(contentType),
+			RequestID:   text(env.requestID),
+			Reason:      text(reason),
+			body:        bodyStart([]byte(clean(string(body)))),
 		}
 	}
 
@@ -133,16 +139,19 @@ func decodeStatus(httpStatus int, contentType string, body []byte) (*Status, err
 	code, err := strconv.ParseInt(*env.data.statusCode, 10, 64)
 	if err != nil {
 		return nil, malformed(fmt.Sprintf("Data.StatusCode %s is not an integer",
-			shorten(*env.data.statusCode)))
+			*env.data.statusCode))
 	}
 	if _, ok := StatusName(code); !ok {
 		return nil, malformed(fmt.Sprintf("Data.StatusCode %d is not one of -1, 0, 1, 2", code))
 	}
 
 	status := &Status{
-		RequestID:        shorten(env.requestID),
-		StatusCode:       code,
-		AuditConclusions: env.data.audit,
+		RequestID:  text(env.requestID),
+		StatusCode: code,
+	}
+	if env.data.audit != nil {
+		audit := clean(*env.data.audit)
+		status.AuditConclusions = &audit
 	}
 	scores := []struct {
 		name string
@@ -175,8 +184,7 @@ var scoreNumber = regexp.MustCompile(`^-?(0|[1-9]\d{0,3})(\.\d{1,20})?([eE][+-]?
 // parseScore accepts a decimal from 0 to 100.
 func parseScore(text string) (Decimal, error) {
 	if !scoreNumber.MatchString(text) {
-		return "", fmt.Errorf("%q is not a score: a number from 0 to 100 is expected",
-			shorten(text))
+		return "", fmt.Errorf("%q is not a score: a number from 0 to 100 is expected", text)
 	}
 
 	d := Decimal(text)
@@ -234,7 +242,7 @@ func decodeJSONEnvelope(body []byte) (*envelope, error) {
 	if raw, ok := top["Success"]; ok && !isJSONNull(raw) {
 		var success bool
 		if err := json.Unmarshal(raw, &success); err != nil {
-			return nil, fmt.Errorf("Success is %s, not true or false", shorten(string(raw)))
+			return nil, fmt.Errorf("Success is %s, not true or false", raw)
 		}
 		env.success = &success
 	}
@@ -288,6 +296,7 @@ func jsonObject(raw []byte) (map[string]json.RawMessage, error) {
 	}
 
 	fields := map[string]json.RawMessage{}
+	seen := map[string]string{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -296,9 +305,12 @@ func jsonObject(raw []byte) (map[string]json.RawMessage, error) {
 
 		// Inside an object, the decoder only returns a key where a key stands.
 		name, _ := tok.(string)
-		if _, dup := fields[name]; dup {
-			return nil, fmt.Errorf("key %q appears twice", shorten(name))
+		// Keys that differ only in case are refused too: which one a reader honors
+		// depends on the reader.
+		if first, dup := seen[strings.ToLower(name)]; dup {
+			return nil, fmt.Errorf("key %q appears twice (as %q and %q)", name, first, name)
 		}
+		seen[strings.ToLower(name)] = name
 
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
@@ -337,7 +349,7 @@ func jsonText(raw json.RawMessage, allowNumber bool) (*string, error) {
 		return &text, nil
 	}
 
-	return nil, fmt.Errorf("is %s, not a string", shorten(string(raw)))
+	return nil, fmt.Errorf("is %s, not a string", raw)
 }
 
 // jsonNumberText returns a number field's exact text, nil when absent or null.
@@ -346,7 +358,7 @@ func jsonNumberText(raw json.RawMessage) (*string, error) {
 		return nil, nil
 	}
 	if !jsonNumber.Match(raw) {
-		return nil, fmt.Errorf("is %s, not a number", shorten(string(raw)))
+		return nil, fmt.Errorf("is %s, not a number", raw)
 	}
 
 	text := string(raw)
@@ -377,13 +389,13 @@ func decodeXMLEnvelope(body []byte) (*envelope, error) {
 		message:   deref(top["Message"]),
 	}
 	if text, ok := top["Success"]; ok {
-		switch strings.TrimSpace(*text) {
+		switch strings.Trim(*text, xmlSpace) {
 		case "true":
 			env.success = ptrTo(true)
 		case "false":
 			env.success = ptrTo(false)
 		default:
-			return nil, fmt.Errorf("Success is %q, not true or false", shorten(*text))
+			return nil, fmt.Errorf("Success is %q, not true or false", *text)
 		}
 	}
 	if root.Name.Local == "Error" {
@@ -410,9 +422,9 @@ func decodeXMLEnvelope(body []byte) (*envelope, error) {
 			continue
 		}
 
-		trimmed := strings.TrimSpace(*text)
+		trimmed := strings.Trim(*text, xmlSpace)
 		if !jsonNumber.MatchString(trimmed) {
-			return nil, fmt.Errorf("Data.%s is %q, not a number", number.name, shorten(trimmed))
+			return nil, fmt.Errorf("Data.%s is %q, not a number", number.name, trimmed)
 		}
 		*number.dest = &trimmed
 	}
@@ -431,9 +443,10 @@ func xmlRoot(dec *xml.Decoder) (xml.StartElement, error) {
 
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if t.Name.Local != "GetStatusResponse" && t.Name.Local != "Error" {
+			if t.Name.Space != "" ||
+				t.Name.Local != "GetStatusResponse" && t.Name.Local != "Error" {
 				return t, fmt.Errorf("the XML root is <%s>, not <GetStatusResponse> or <Error>",
-					shorten(t.Name.Local))
+					t.Name.Local)
 			}
 			return t, nil
 		case xml.Directive:
@@ -451,7 +464,7 @@ func xmlRoot(dec *xml.Decoder) (xml.StartElement, error) {
 func xmlChildren(dec *xml.Decoder, parent xml.StartElement, nested string) (
 	fields, nestedFields map[string]*string, err error) {
 	fields = map[string]*string{}
-	seenNested := false
+	seen := map[string]string{}
 	for {
 		tok, err := dec.Token()
 		if err != nil {
@@ -461,12 +474,15 @@ func xmlChildren(dec *xml.Decoder, parent xml.StartElement, nested string) (
 		switch t := tok.(type) {
 		case xml.StartElement:
 			name := t.Name.Local
-			if _, dup := fields[name]; dup || (name == nested && seenNested) {
-				return nil, nil, fmt.Errorf("element <%s> appears twice in <%s>",
-					shorten(name), parent.Name.Local)
+			if t.Name.Space != "" {
+				return nil, nil, fmt.Errorf("element <%s> is in a namespace", name)
 			}
+			if first, dup := seen[strings.ToLower(name)]; dup {
+				return nil, nil, fmt.Errorf("element <%s> appears twice in <%s> (as <%s> "+
+					"and <%s>)", name, parent.Name.Local, first, name)
+			}
+			seen[strings.ToLower(name)] = name
 			if name == nested {
-				seenNested = true
 				if nestedFields, _, err = xmlChildren(dec, t, ""); err != nil {
 					return nil, nil, err
 				}
@@ -507,7 +523,7 @@ func xmlText(dec *xml.Decoder, el xml.StartElement) (string, error) {
 			return text.String(), nil
 		case xml.StartElement:
 			return "", fmt.Errorf("element <%s> holds an element, not text",
-				shorten(el.Name.Local))
+				el.Name.Local)
 		}
 	}
 }
@@ -535,6 +551,9 @@ func xmlEnd(dec *xml.Decoder) error {
 		}
 	}
 }
+
+// xmlSpace is the white space XML itself defines; other Unicode spaces are not trimmed.
+const xmlSpace = " \t\r\n"
 
 func ptrTo[T any](v T) *T {
 	return &v
@@ -567,10 +586,18 @@ func snippet(body []byte) string {
 	return truncate(text, snippetRunes)
 }
 
-// shorten bounds text the service sent before it goes into a message or the state, so
-// that a hostile answer cannot bloat a diagnostic past what Terraform accepts.
+// shorten bounds text the service sent before it goes into a message, so that a hostile
+// answer cannot bloat a diagnostic past what Terraform accepts, and replaces control
+// characters, so that it cannot move the cursor or recolour a terminal either.
 func shorten(text string) string {
-	return truncate(strings.ToValidUTF8(text, "?"), shortenRunes)
+	text = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(text, "?"))
+
+	return truncate(text, shortenRunes)
 }
 
 // truncate cuts text to at most n runes, marking the cut.
