@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -107,12 +108,7 @@ func resolveKeys(m providerModel, diags *diag.Diagnostics) keys {
 			token:  stringSetting("security_token", m.SecurityToken, nil, ""),
 		}
 	} else {
-		null := types.StringNull()
-		k = keys{
-			access: stringSetting("access_key", null, envAccessKey, ""),
-			secret: stringSetting("secret_key", null, envSecretKey, ""),
-			token:  stringSetting("security_token", null, envSecurityToken, ""),
-		}
+		k = environmentKeys()
 	}
 
 	for _, s := range []*setting{&k.access, &k.secret, &k.token} {
@@ -134,7 +130,7 @@ func resolveKeys(m providerModel, diags *diag.Diagnostics) keys {
 		}
 	}
 
-	where := "the environment, as " + envList(envSecretKey)
+	where := "the environment, as " + familyOf(k.access.source, k.secret.source, envSecretKey)
 	if inBlock {
 		where = "the provider block, as secret_key"
 	}
@@ -142,14 +138,18 @@ func resolveKeys(m providerModel, diags *diag.Diagnostics) keys {
 	case k.access.set() && !k.secret.set():
 		diags.AddError("Missing Secret Key", fmt.Sprintf("An access key id is set (%s) but "+
 			"no secret key. Keys are taken together from one place, the provider block or "+
-			"the environment, never mixed: set the secret in %s.", k.access.source, where))
+			"the environment, and from one family of variables, never mixed: set the secret in "+
+			"%s.", k.access.source, where))
 	case k.secret.set() && !k.access.set():
-		where = strings.NewReplacer("secret_key", "access_key",
-			envList(envSecretKey), envList(envAccessKey)).Replace(where)
+		where = "the environment, as " + familyOf(k.access.source, k.secret.source,
+			envAccessKey)
+		if inBlock {
+			where = "the provider block, as access_key"
+		}
 		diags.AddError("Missing Access Key", fmt.Sprintf("A secret key is set (%s) but no "+
 			"access key id. Keys are taken together from one place, the provider block or "+
-			"the environment, never mixed: set the access key id in %s.", k.secret.source,
-			where))
+			"the environment, and from one family of variables, never mixed: set the access "+
+			"key id in %s.", k.secret.source, where))
 	case inBlock && !k.access.set():
 		diags.AddAttributeError(path.Root("security_token"), "Missing Access Key",
 			"security_token is set in the provider block without access_key and "+
@@ -157,6 +157,34 @@ func resolveKeys(m providerModel, diags *diag.Diagnostics) keys {
 	}
 
 	return k
+}
+
+// familyOf names the variable of names that belongs to the family of the variables the
+// keys were read from: ALIBABA_CLOUD_ or ALICLOUD_.
+func familyOf(accessSource, secretSource string, names []string) string {
+	if strings.Contains(accessSource+secretSource, "ALICLOUD_") {
+		return "`" + names[1] + "`"
+	}
+
+	return "`" + names[0] + "`"
+}
+
+// environmentKeys reads the keys from one family of environment variables: the
+// ALIBABA_CLOUD_ ones when either key is set there, else the ALICLOUD_ ones, so that a
+// token of one family never joins the keys of the other.
+func environmentKeys() keys {
+	family := 0
+	if os.Getenv(envAccessKey[0]) == "" && os.Getenv(envSecretKey[0]) == "" &&
+		(os.Getenv(envAccessKey[1]) != "" || os.Getenv(envSecretKey[1]) != "") {
+		family = 1
+	}
+
+	null := types.StringNull()
+	return keys{
+		access: stringSetting("access_key", null, envAccessKey[family:family+1], ""),
+		secret: stringSetting("secret_key", null, envSecretKey[family:family+1], ""),
+		token:  stringSetting("security_token", null, envSecurityToken[family:family+1], ""),
+	}
 }
 
 // firstSource returns the first configured source in the order resolveCredentials
@@ -306,6 +334,10 @@ func uriSource(in credentialInputs, uri setting) credentialSource {
 	return credentialSource{
 		name: fmt.Sprintf("the credentials URI (%s)", uri.source),
 		build: func() (providers.CredentialsProvider, error) {
+			if problem := checkCredentialsURI(uri.value); problem != "" {
+				return nil, errors.New(strings.TrimSuffix(problem, "."))
+			}
+
 			return providers.NewURLCredentialsProviderBuilder().
 				WithUrl(uri.value).
 				WithHttpOptions(in.httpOptions(uri.value)).
@@ -355,7 +387,7 @@ func defaultChain(diags *diag.Diagnostics) (providers.CredentialsProvider, strin
 			"environment variables "+envList(envAccessKey)+" and "+envList(envSecretKey)+
 			"; or name a profile, an OIDC role, an instance RAM role or a credentials "+
 			"URI (see the provider documentation).\n\nThe credentials library's default "+
-			"chain found nothing either: "+err.Error())
+			"chain found nothing either: "+scrubCredentials(err.Error()))
 		return nil, "", *diags
 	}
 
@@ -401,12 +433,23 @@ func missingNames(settings map[string]setting) string {
 // credentialField matches a secret field and its value in the JSON or form text a
 // credentials source (STS, a credentials URI, an external command) answered with, which
 // the credentials library quotes whole in its errors.
-var credentialField = regexp.MustCompile(`(?i)("?(?:AccessKeySecret|access_key_secret|` +
-	`SecurityToken|sts_token|security_token|OIDCToken)"?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|` +
-	`[^\s,&}]+)`)
+// Two shapes: a JSON member ("AccessKeySecret": "...") and a form or INI assignment
+// (access_key_secret=...).
+var credentialField = regexp.MustCompile(`(?i)("[\w.-]*(?:secret|token|password)[\w.-]*"` +
+	`\s*:\s*)"(?:[^"\\]|\\.)*"|(\b[\w.-]*(?:secret|token|password)[\w.-]*\s*=\s*)` +
+	`[^\s,;&}"]+`)
 
-// scrubCredentials hides the values of secret fields in an error from a credentials
-// source.
+// maxCredentialErrorRunes bounds an error from a credentials source, which may quote a
+// whole file or answer.
+const maxCredentialErrorRunes = 1000
+
+// scrubCredentials hides the values of fields whose names speak of a secret, a token or a
+// password in an error from a credentials source, and bounds its length.
 func scrubCredentials(text string) string {
-	return credentialField.ReplaceAllString(text, `${1}"[redacted]"`)
+	text = credentialField.ReplaceAllString(text, `${1}${2}"[redacted]"`)
+	if runes := []rune(text); len(runes) > maxCredentialErrorRunes {
+		text = string(runes[:maxCredentialErrorRunes]) + "…"
+	}
+
+	return text
 }

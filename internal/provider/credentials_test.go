@@ -292,7 +292,9 @@ func TestAccProvider_invalidArgumentsRejectedAtPlan(t *testing.T) {
 		{"request_timeout", `"-5s"`, `"-5s" is not a positive duration`},
 		{"max_retries", `11`, "value must be between 0 and 10"},
 		{"sts_endpoint", `"http://sts.aliyuncs.com"`, "STS is reached over https only"},
-		{"credentials_uri", `"file:///etc/passwd"`, "must be an http:// or https:// URL"},
+		{"credentials_uri", `"file:///etc/passwd"`, "must be an https:// URL with a host"},
+		{"credentials_uri", `"http://credentials.example.com/"`,
+			"uses plain http to a host that is not loopback"},
 		{"access_key", `""`, "string length must be at least 1"},
 	}
 	for _, tc := range cases {
@@ -381,10 +383,12 @@ func TestResolveKeys_neverMixesBlockAndEnvironment(t *testing.T) {
 func TestScrubCredentials_hidesSecretFields(t *testing.T) {
 	in := `get credentials from GET http://127.0.0.1/c failed: {"AccessKeyId":"STS.k",` +
 		`"AccessKeySecret":"s3cr\"et","SecurityToken":"CAIS+/=","Expiration":null}; ` +
-		`access_key_secret=abc&sts_token=tok OIDCToken: eyJhb.c`
+		`access_key_secret=abc&sts_token=tok; "oauth_refresh_token": "r1", "Token":"t" ` +
+		`open /x/absent-token: no such file`
 	want := `get credentials from GET http://127.0.0.1/c failed: {"AccessKeyId":"STS.k",` +
 		`"AccessKeySecret":"[redacted]","SecurityToken":"[redacted]","Expiration":null}; ` +
-		`access_key_secret="[redacted]"&sts_token="[redacted]" OIDCToken: "[redacted]"`
+		`access_key_secret="[redacted]"&sts_token="[redacted]"; "oauth_refresh_token": ` +
+		`"[redacted]", "Token":"[redacted]" open /x/absent-token: no such file`
 
 	if got := scrubCredentials(in); got != want {
 		t.Errorf("scrubCredentials =\n%s\nwant\n%s", got, want)
@@ -424,5 +428,47 @@ func TestAccCredentials_brokenURIAnswerHidesItsSecrets(t *testing.T) {
 
 	if n := len(server.Requests()); n != 0 {
 		t.Errorf("the mock received %d requests, want none", n)
+	}
+}
+
+func TestResolveKeys_oneFamilyOfVariables(t *testing.T) {
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", testKeyID)
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", testSecret)
+	t.Setenv("ALICLOUD_SECURITY_TOKEN", "stale-token-of-the-other-family")
+	var diags diag.Diagnostics
+
+	k := resolveKeys(providerModel{}, &diags)
+
+	if diags.HasError() || k.access.value != testKeyID || k.secret.value != testSecret ||
+		k.token.set() {
+		t.Errorf("keys %q %q token %q, diagnostics %v", k.access.value, k.secret.value,
+			k.token.value, diags)
+	}
+}
+
+func TestAccProvider_blankTicketRejectedAtPlan(t *testing.T) {
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: `
+data "cloudauth_verification_status" "blank" {
+  biz       = "RPBasic"
+  ticket_id = "  "
+}
+`,
+			PlanOnly:    true,
+			ExpectError: diagRegexp("Attribute ticket_id must not be blank"),
+		}},
+	})
+}
+
+func TestUserAgent_dropsControlCharacters(t *testing.T) {
+	t.Setenv("TF_APPEND_USER_AGENT", "ci/1\r\nX-Injected: 1")
+
+	got := userAgent("1.2.3", "1.11.4")
+
+	want := "terraform-provider-cloudauth/1.2.3 Terraform/1.11.4 ci/1  X-Injected: 1"
+	if got != want {
+		t.Errorf("userAgent = %q, want %q", got, want)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -76,8 +75,48 @@ func (endpointValidator) ValidateString(
 	}
 }
 
-// httpURL is what credentials_uri must look like.
-var httpURL = regexp.MustCompile(`^https?://[^\s/]+`)
+// credentialsURIValidator checks credentials_uri at plan time: temporary credentials
+// travel in its answer, so plain http is allowed only to a loopback host.
+type credentialsURIValidator struct{}
+
+var _ validator.String = credentialsURIValidator{}
+
+// Description says what the validator accepts.
+func (credentialsURIValidator) Description(context.Context) string {
+	return "value must be an https URL, or http to a loopback host"
+}
+
+// MarkdownDescription says what the validator accepts.
+func (v credentialsURIValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+// ValidateString checks the credentials URI.
+func (credentialsURIValidator) ValidateString(
+	_ context.Context, req validator.StringRequest, resp *validator.StringResponse,
+) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+
+	if problem := checkCredentialsURI(req.ConfigValue.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Credentials URI", problem)
+	}
+}
+
+// checkCredentialsURI returns why raw is not a usable credentials URI, or "".
+func checkCredentialsURI(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		return fmt.Sprintf("%q must be an https:// URL with a host.", raw)
+	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+		return fmt.Sprintf("%q uses plain http to a host that is not loopback; use https, "+
+			"since temporary credentials travel in its answer.", raw)
+	}
+
+	return ""
+}
 
 // stsEndpointValidator checks sts_endpoint at plan time.
 type stsEndpointValidator struct{}
@@ -112,7 +151,7 @@ func (stsEndpointValidator) ValidateString(
 // durationValidator checks a Go duration string at plan time: positive, and at least min
 // when min is set.
 type durationValidator struct {
-	min time.Duration
+	min, max time.Duration
 }
 
 var _ validator.String = durationValidator{}
@@ -148,5 +187,8 @@ func (v durationValidator) ValidateString(
 	case d < v.min:
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration", fmt.Sprintf(
 			"%q is shorter than the least allowed, %s.", req.ConfigValue.ValueString(), v.min))
+	case v.max > 0 && d > v.max:
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Duration", fmt.Sprintf(
+			"%q is longer than the most allowed, %s.", req.ConfigValue.ValueString(), v.max))
 	}
 }

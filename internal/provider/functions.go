@@ -73,7 +73,7 @@ func (farThresholdFunction) Run(
 	}
 
 	resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("%q is not a false-accept "+
-		"rate with a reference threshold; use one of %s.", rate, farRates()))
+		"rate with a reference threshold; use one of %s", rate, farRates()))
 }
 
 func farRates() string {
@@ -143,7 +143,7 @@ func (statusNameFunction) Run(
 	name, ok := cloudauth.StatusName(code)
 	if !ok {
 		resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("%d is not a status "+
-			"code; the service defines -1, 0, 1 and 2.", code))
+			"code; the service defines -1, 0, 1 and 2", code))
 		return
 	}
 

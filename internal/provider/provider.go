@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -139,10 +140,10 @@ func (p *cloudauthProvider) Schema(
 			"credentials_uri": schema.StringAttribute{
 				Optional: true,
 				Description: "URL that serves temporary credentials as JSON " +
-					"(`AccessKeyId`, `AccessKeySecret`, `SecurityToken`, `Expiration`). " +
-					"Falls back to " + envList(envCredentialsURI) + ".",
-				Validators: []validator.String{stringvalidator.RegexMatches(
-					httpURL, "must be an http:// or https:// URL")},
+					"(`AccessKeyId`, `AccessKeySecret`, `SecurityToken`, `Expiration`); " +
+					"`https://`, or `http://` to a loopback host. Falls back to " +
+					envList(envCredentialsURI) + ".",
+				Validators: []validator.String{credentialsURIValidator{}},
 			},
 			"endpoint": schema.StringAttribute{
 				Optional: true,
@@ -404,7 +405,14 @@ func userAgent(providerVersion, terraformVersion string) string {
 	if terraformVersion != "" {
 		ua += fmt.Sprintf(" Terraform/%s", terraformVersion)
 	}
-	if extra := strings.TrimSpace(os.Getenv("TF_APPEND_USER_AGENT")); extra != "" {
+	// A control character (a newline, say) would make every request invalid.
+	extra := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, os.Getenv("TF_APPEND_USER_AGENT"))
+	if extra = strings.TrimSpace(extra); extra != "" {
 		ua += " " + extra
 	}
 

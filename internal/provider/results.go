@@ -1,9 +1,13 @@
 package provider
 
 import (
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	ephschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/cloudauth-oss/terraform-provider-cloudauth/internal/cloudauth"
@@ -46,6 +50,12 @@ func decimalValue(d *cloudauth.Decimal) types.Number {
 	}
 
 	return types.NumberValue(d.BigFloat())
+}
+
+// notBlank refuses a biz or ticket id of white space alone, which no scene or ticket is.
+var notBlank = []validator.String{
+	stringvalidator.LengthAtLeast(1),
+	stringvalidator.RegexMatches(regexp.MustCompile(`\S`), "must not be blank"),
 }
 
 // Descriptions of the arguments every reader of one ticket takes.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -17,6 +16,7 @@ const (
 	defaultWaitTimeout      = 10 * time.Minute
 	defaultWaitPollInterval = 10 * time.Second
 	minWaitPollInterval     = 100 * time.Millisecond
+	maxWaitTimeout          = 24 * time.Hour
 )
 
 // verificationStatusDataSource reads one verification ticket's status.
@@ -64,12 +64,12 @@ func (d *verificationStatusDataSource) Schema(
 	attrs["biz"] = schema.StringAttribute{
 		Required:    true,
 		Description: bizDescription,
-		Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+		Validators:  notBlank,
 	}
 	attrs["ticket_id"] = schema.StringAttribute{
 		Required:    true,
 		Description: ticketIDDescription,
-		Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+		Validators:  notBlank,
 	}
 	attrs["id"] = schema.StringAttribute{
 		Computed:    true,
@@ -92,7 +92,9 @@ func (d *verificationStatusDataSource) Schema(
 							"string, reads in flight included. Defaults to `" +
 							shortDuration(defaultWaitTimeout) + "`. On timeout the read fails " +
 							"with the last status seen.",
-						Validators: []validator.String{durationValidator{}},
+						Validators: []validator.String{
+							durationValidator{max: maxWaitTimeout},
+						},
 					},
 					"poll_interval": schema.StringAttribute{
 						Optional: true,

@@ -201,7 +201,7 @@ data "cloudauth_verification_status" "sts" {
 func TestAccVerificationStatus_environmentCredentials(t *testing.T) {
 	server := newMock(t)
 	t.Setenv("ALICLOUD_ACCESS_KEY", testKeyID)
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", testSecret)
+	t.Setenv("ALICLOUD_SECRET_KEY", testSecret)
 	t.Setenv("CLOUDAUTH_ENDPOINT", server.URL)
 
 	resource.Test(t, resource.TestCase{

@@ -3,10 +3,8 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -49,12 +47,12 @@ func (r *verificationStatusEphemeralResource) Schema(
 	attrs["biz"] = schema.StringAttribute{
 		Required:    true,
 		Description: bizDescription,
-		Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+		Validators:  notBlank,
 	}
 	attrs["ticket_id"] = schema.StringAttribute{
 		Required:    true,
 		Description: ticketIDDescription,
-		Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+		Validators:  notBlank,
 	}
 
 	resp.Schema = schema.Schema{

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -64,7 +63,7 @@ func (d *verificationStatusesDataSource) Schema(
 			"biz": schema.StringAttribute{
 				Required:    true,
 				Description: bizDescription,
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:  notBlank,
 			},
 			"ticket_ids": schema.SetAttribute{
 				Required:    true,
@@ -72,7 +71,7 @@ func (d *verificationStatusesDataSource) Schema(
 				Description: fmt.Sprintf("Tickets to read, 1 to %d.", maxBulkTickets),
 				Validators: []validator.Set{
 					setvalidator.SizeBetween(1, maxBulkTickets),
-					setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
+					setvalidator.ValueStringsAre(notBlank...),
 				},
 			},
 			"id": schema.StringAttribute{
