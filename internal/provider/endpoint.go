@@ -46,63 +46,69 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// endpointValidator checks an endpoint attribute at plan time.
-type endpointValidator struct{}
+// stringCheck validates a string argument at plan time, on the argument at fault, with a
+// check that returns why a value is unusable, or "" when it is fine.
+type stringCheck struct {
+	description string
+	summary     string
+	check       func(string) string
+}
 
-var _ validator.String = endpointValidator{}
+var _ validator.String = stringCheck{}
 
 // Description says what the validator accepts.
-func (endpointValidator) Description(context.Context) string {
-	return "value must be an https URL, or http to a loopback host"
+func (v stringCheck) Description(context.Context) string {
+	return v.description
 }
 
 // MarkdownDescription says what the validator accepts.
-func (v endpointValidator) MarkdownDescription(ctx context.Context) string {
+func (v stringCheck) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-// ValidateString checks the endpoint.
-func (endpointValidator) ValidateString(
+// ValidateString runs the check on a known value.
+func (v stringCheck) ValidateString(
 	_ context.Context, req validator.StringRequest, resp *validator.StringResponse,
 ) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
 
-	if problem := checkEndpoint(req.ConfigValue.ValueString()); problem != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Endpoint",
-			"The endpoint "+problem+".")
+	if problem := v.check(req.ConfigValue.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, v.summary, problem)
 	}
 }
 
-// credentialsURIValidator checks credentials_uri at plan time: temporary credentials
-// travel in its answer, so plain http is allowed only to a loopback host.
-type credentialsURIValidator struct{}
-
-var _ validator.String = credentialsURIValidator{}
-
-// Description says what the validator accepts.
-func (credentialsURIValidator) Description(context.Context) string {
-	return "value must be an https URL, or http to a loopback host"
-}
-
-// MarkdownDescription says what the validator accepts.
-func (v credentialsURIValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-// ValidateString checks the credentials URI.
-func (credentialsURIValidator) ValidateString(
-	_ context.Context, req validator.StringRequest, resp *validator.StringResponse,
-) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
+// The checks of the arguments that name a place to connect to.
+var (
+	endpointCheck = stringCheck{
+		description: "value must be an https URL, or http to a loopback host",
+		summary:     "Invalid Endpoint",
+		check: func(raw string) string {
+			if problem := checkEndpoint(raw); problem != "" {
+				return "The endpoint " + problem + "."
+			}
+			return ""
+		},
 	}
-
-	if problem := checkCredentialsURI(req.ConfigValue.ValueString()); problem != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Credentials URI", problem)
+	stsEndpointCheck = stringCheck{
+		description: "value must be a host name, optionally with a port, reached over https",
+		summary:     "Invalid STS Endpoint",
+		check: func(raw string) string {
+			if _, err := stsHost(raw); err != nil {
+				return fmt.Sprintf("The STS endpoint %q is not usable: %v.", raw, err)
+			}
+			return ""
+		},
 	}
-}
+	// Temporary credentials travel in the answer of a credentials URI, so plain http is
+	// allowed only to a loopback host.
+	credentialsURICheck = stringCheck{
+		description: "value must be an https URL, or http to a loopback host",
+		summary:     "Invalid Credentials URI",
+		check:       checkCredentialsURI,
+	}
+)
 
 // checkCredentialsURI returns why raw is not a usable credentials URI, or "".
 func checkCredentialsURI(raw string) string {
@@ -116,36 +122,6 @@ func checkCredentialsURI(raw string) string {
 	}
 
 	return ""
-}
-
-// stsEndpointValidator checks sts_endpoint at plan time.
-type stsEndpointValidator struct{}
-
-var _ validator.String = stsEndpointValidator{}
-
-// Description says what the validator accepts.
-func (stsEndpointValidator) Description(context.Context) string {
-	return "value must be a host name, optionally with a port, reached over https"
-}
-
-// MarkdownDescription says what the validator accepts.
-func (v stsEndpointValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-// ValidateString checks the STS endpoint.
-func (stsEndpointValidator) ValidateString(
-	_ context.Context, req validator.StringRequest, resp *validator.StringResponse,
-) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-
-	if _, err := stsHost(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid STS Endpoint",
-			fmt.Sprintf("The STS endpoint %q is not usable: %v.",
-				req.ConfigValue.ValueString(), err))
-	}
 }
 
 // durationValidator checks a Go duration string at plan time: positive, and at least min

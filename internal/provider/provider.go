@@ -128,7 +128,7 @@ func (p *cloudauthProvider) Schema(
 					"`assume_role` and `assume_role_with_oidc` call, for example " +
 					"`sts.cn-hangzhou.aliyuncs.com`. Defaults to `sts.aliyuncs.com`. STS is " +
 					"always reached over HTTPS.",
-				Validators: []validator.String{stsEndpointValidator{}},
+				Validators: []validator.String{stsEndpointCheck},
 			},
 			"ecs_role_name": schema.StringAttribute{
 				Optional: true,
@@ -143,7 +143,7 @@ func (p *cloudauthProvider) Schema(
 					"(`AccessKeyId`, `AccessKeySecret`, `SecurityToken`, `Expiration`); " +
 					"`https://`, or `http://` to a loopback host. Falls back to " +
 					envList(envCredentialsURI) + ".",
-				Validators: []validator.String{credentialsURIValidator{}},
+				Validators: []validator.String{credentialsURICheck},
 			},
 			"endpoint": schema.StringAttribute{
 				Optional: true,
@@ -151,7 +151,7 @@ func (p *cloudauthProvider) Schema(
 					cloudauth.DefaultEndpoint + "`. Plain `http://` is accepted only for " +
 					"a loopback host, since credentials travel in every request. Falls back " +
 					"to " + envList(envEndpoint) + ".",
-				Validators: []validator.String{endpointValidator{}},
+				Validators: []validator.String{endpointCheck},
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
