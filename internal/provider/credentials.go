@@ -58,12 +58,9 @@ func resolveCredentials(in credentialInputs) (providers.CredentialsProvider, str
 		return nil, "", diags
 	}
 
-	source, found := firstSource(in, keys, &diags)
-	if diags.HasError() {
-		return nil, "", diags
-	}
+	source, found := firstSource(in, keys)
 	if !found {
-		return defaultChain(&diags)
+		return defaultChain(diags)
 	}
 
 	base, err := source.build()
@@ -189,8 +186,7 @@ func environmentKeys() keys {
 
 // firstSource returns the first configured source in the order resolveCredentials
 // documents, the provider block before the environment.
-func firstSource(in credentialInputs, k keys, diags *diag.Diagnostics) (credentialSource,
-	bool) {
+func firstSource(in credentialInputs, k keys) (credentialSource, bool) {
 	m := in.model
 	fromConfig := func(s setting) bool { return s.set() && s.fromConfig }
 	fromEnv := func(s setting) bool { return s.set() && !s.fromConfig }
@@ -376,9 +372,9 @@ func assumeRole(in credentialInputs, base providers.CredentialsProvider,
 		r.RoleARN.ValueString(), baseName), nil
 }
 
-// defaultChain falls back to the credentials library's own chain. It is tried at once,
-// so that having no credentials at all is a configuration error.
-func defaultChain(diags *diag.Diagnostics) (providers.CredentialsProvider, string,
+// defaultChain falls back to the credentials library's own chain, adding to diags. It is
+// tried at once, so that having no credentials at all is a configuration error.
+func defaultChain(diags diag.Diagnostics) (providers.CredentialsProvider, string,
 	diag.Diagnostics) {
 	chain := providers.NewDefaultCredentialsProvider()
 	if _, err := chain.GetCredentials(); err != nil {
@@ -388,10 +384,10 @@ func defaultChain(diags *diag.Diagnostics) (providers.CredentialsProvider, strin
 			"; or name a profile, an OIDC role, an instance RAM role or a credentials "+
 			"URI (see the provider documentation).\n\nThe credentials library's default "+
 			"chain found nothing either: "+scrubCredentials(err.Error()))
-		return nil, "", *diags
+		return nil, "", diags
 	}
 
-	return chain, "the credentials library's default chain", *diags
+	return chain, "the credentials library's default chain", diags
 }
 
 // defaultProfileExists reports whether the aliyun CLI's configuration file is there.

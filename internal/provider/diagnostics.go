@@ -12,24 +12,6 @@ import (
 	"github.com/cloudauth-oss/terraform-provider-cloudauth/internal/cloudauth"
 )
 
-// readyClient returns the configured client, or a diagnostic saying why there is none.
-func (d *providerData) readyClient() (*cloudauth.Client, diag.Diagnostic) {
-	switch {
-	case d == nil:
-		return nil, diag.NewErrorDiagnostic("Provider Not Configured",
-			"The cloudauth provider was not configured before the read. This is a bug in "+
-				"the provider or in Terraform; please report it.")
-	case len(d.unknown) > 0:
-		return nil, diag.NewErrorDiagnostic("Provider Configuration Unknown",
-			fmt.Sprintf("The provider arguments %s are unknown until apply, so the "+
-				"verification status cannot be read yet. Set them to values known at plan "+
-				"time, or apply the resources they come from first (terraform apply "+
-				"-target=...).", strings.Join(d.unknown, ", ")))
-	}
-
-	return d.client, nil
-}
-
 // codeAdvice tells the user what to do about each error code the service documents.
 var codeAdvice = []struct {
 	prefix, summary, advice string

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -26,6 +27,24 @@ func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 	}
 
 	return pd
+}
+
+// readyClient returns the configured client, or a diagnostic saying why there is none.
+func (d *providerData) readyClient() (*cloudauth.Client, diag.Diagnostic) {
+	switch {
+	case d == nil:
+		return nil, diag.NewErrorDiagnostic("Provider Not Configured",
+			"The cloudauth provider was not configured before the read. This is a bug in "+
+				"the provider or in Terraform; please report it.")
+	case len(d.unknown) > 0:
+		return nil, diag.NewErrorDiagnostic("Provider Configuration Unknown",
+			fmt.Sprintf("The provider arguments %s are unknown until apply, so the "+
+				"verification status cannot be read yet. Set them to values known at plan "+
+				"time, or apply the resources they come from first (terraform apply "+
+				"-target=...).", strings.Join(d.unknown, ", ")))
+	}
+
+	return d.client, nil
 }
 
 // readStatus reads one ticket's status once.
