@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -29,18 +32,53 @@ func gatingExample(t *testing.T, name string) string {
 
 const secondTicket = "5b7e0c42-9a1d-4f3e-8c6b-2d9f1a7e4c30"
 
+// checkStatus expects the check block named address to have ended with status.
+type checkStatus struct {
+	address string
+	status  tfjson.CheckStatus
+}
+
+func (c checkStatus) CheckState(_ context.Context, req statecheck.CheckStateRequest,
+	resp *statecheck.CheckStateResponse) {
+	for i := range req.State.Checks {
+		check := &req.State.Checks[i]
+		if check.Address.ToDisplay == c.address {
+			if check.Status != c.status {
+				resp.Error = fmt.Errorf("%s ended %s, want %s", c.address, check.Status,
+					c.status)
+			}
+			return
+		}
+	}
+
+	resp.Error = fmt.Errorf("the state records no check %s", c.address)
+}
+
 func TestAccGating_checkBlock(t *testing.T) {
-	server := newMock(t)
+	passed := newMock(t)
+	failed := newMock(t, fixture(exampleBiz, exampleTicket, `{"StatusCode":2}`))
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []resource.TestStep{{
-			Config: providerBlock(server) + gatingExample(t, "check.tf"),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.cloudauth_verification_status.applicant",
-					tfjsonpath.New("passed"), knownvalue.Bool(true)),
+		Steps: []resource.TestStep{
+			{
+				Config: providerBlock(passed) + gatingExample(t, "check.tf"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.cloudauth_verification_status.applicant",
+						tfjsonpath.New("passed"), knownvalue.Bool(true)),
+					checkStatus{"check.applicant_verified", tfjson.CheckStatusPass},
+				},
 			},
-		}},
+			{
+				// A failed assertion is a warning: the run goes on and records it.
+				Config: providerBlock(failed) + gatingExample(t, "check.tf"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.cloudauth_verification_status.applicant",
+						tfjsonpath.New("passed"), knownvalue.Bool(false)),
+					checkStatus{"check.applicant_verified", tfjson.CheckStatusFail},
+				},
+			},
+		},
 	})
 }
 
